@@ -1,0 +1,26 @@
+# SAM ViT-B (sam_vit_b_01ec64.pth) with a rank-4 low-rank branch on q and v.
+# Get the checkpoint as README.md "Checkpoints" says.
+image_size = 1024
+model = dict(
+    type='PromptableSAM',
+    data_preprocessor=dict(type='SAMDataPreprocessor', image_size=image_size),
+    backbone=dict(
+        type='LoRAViT',
+        arch='vit_b',
+        img_size=image_size,
+        patch_size=16,
+        out_chans=256,
+        window_size=14,
+        lora=dict(rank=4, alpha=None, dropout=0.0,
+                  targets=('attn.qkv:q', 'attn.qkv:v'))),
+    head=dict(
+        type='SAMPromptHead',
+        embed_dim=256,
+        image_embedding_size=image_size // 16,
+        input_image_size=image_size,
+        transformer=dict(depth=2, mlp_dim=2048, num_heads=8),
+        iou_head_hidden_dim=256,
+        prompt_chunk_size=64),
+    prompt_type='box',
+    trainable=(r'\.lora_', ),
+    init_cfg=dict(type='Pretrained', checkpoint='checkpoints/sam_vit_b_01ec64.pth'))

@@ -1,0 +1,3 @@
+from .teacher_update_hook import TeacherUpdateHook
+
+__all__ = ['TeacherUpdateHook']

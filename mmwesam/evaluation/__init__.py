@@ -1,0 +1,3 @@
+from .metrics import InstanceIoUMetric
+
+__all__ = ['InstanceIoUMetric']

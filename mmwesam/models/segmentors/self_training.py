@@ -1,0 +1,216 @@
+"""WeSAM: anchor / teacher / student self-training of a PromptableSAM."""
+import copy
+from contextlib import contextmanager, nullcontext
+from typing import Dict, Iterator, List, Optional
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModel
+
+from mmwesam.registry import MODELS
+from .prompt_free import split_branches
+from .sam import PromptableSAM, SampleList
+
+
+def _buffer_name(parameter_name: str) -> str:
+    return parameter_name.replace('.', '__')
+
+
+@MODELS.register_module()
+class SelfTrainingTeacher(BaseModel):
+    """Source-free self-training of SAM with an anchor (WeSAM, CVPR 2024).
+
+    Per image, with the same prompts in all three branches:
+
+    - **anchor**: the source model on the weak view, no gradient;
+    - **teacher**: the adapted model on the weak view; its masks (> 0) are the pseudo
+      labels;
+    - **student**: the adapted model on the strong view.
+
+    Teacher and student are the same network (shared weights) unless
+    ``ema_teacher=True`` (a Mean-Teacher baseline, updated by ``TeacherUpdateHook``).
+
+    The anchor needs no copy of the network: the low-rank branch is switched off and
+    only the parameters that train *besides* it (if the config unfreezes any: decoder,
+    LayerNorm, full fine-tune) are kept as frozen source copies, swapped in for the
+    anchor pass. With the default LoRA-only training that is nothing at all.
+
+    Args:
+        segmentor: a ``PromptableSAM`` config (its ``trainable`` decides what adapts).
+        loss_anchor: anchor regularisation (``None`` disables it).
+        loss_contrast: instance contrastive loss (``None`` disables it).
+        self_training_weight: weight of the self-training terms (focal, dice, IoU).
+        ema_teacher: keep a separate teacher updated by EMA instead of sharing weights.
+        prompt_generator: e.g. ``GridPromptGenerator`` for prompt-free adaptation:
+            the anchor finds the prompts, the weak labels are not used.
+    """
+
+    def __init__(self, segmentor: dict, data_preprocessor: Optional[dict] = None,
+                 loss_anchor: Optional[dict] = dict(type='AnchorLoss'),
+                 loss_contrast: Optional[dict] = dict(type='InstanceContrastLoss',
+                                                      temperature=0.3),
+                 self_training_weight: float = 1.0, ema_teacher: bool = False,
+                 prompt_generator: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        segmentor = copy.deepcopy(segmentor)
+        if data_preprocessor is None:
+            data_preprocessor = segmentor.get('data_preprocessor') or \
+                dict(type='SAMDataPreprocessor')
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.segmentor: PromptableSAM = MODELS.build(segmentor)
+        self.loss_anchor = MODELS.build(loss_anchor) if loss_anchor else None
+        self.loss_contrast = MODELS.build(loss_contrast) if loss_contrast else None
+        self.self_training_weight = self_training_weight
+        self.prompt_generator = MODELS.build(prompt_generator) if prompt_generator else None
+
+        # Frozen source values of exactly the parameters that change besides LoRA.
+        self.changed_parameter_names: List[str] = [
+            name for name, param in self.segmentor.named_parameters()
+            if param.requires_grad and '.lora_' not in name]
+        self.source_copies = nn.Module()
+        for name in self.changed_parameter_names:
+            self.source_copies.register_buffer(
+                _buffer_name(name), self.segmentor.get_parameter(name).detach().clone())
+        self.ema_segmentor: Optional[PromptableSAM] = None
+        if ema_teacher:
+            self.ema_segmentor = copy.deepcopy(self.segmentor)
+            self.ema_segmentor.requires_grad_(False)
+
+    # ------------------------------------------------------------------ roles
+    @property
+    def student(self) -> PromptableSAM:
+        return self.segmentor
+
+    @property
+    def teacher(self) -> PromptableSAM:
+        return self.ema_segmentor if self.ema_segmentor is not None else self.segmentor
+
+    @contextmanager
+    def source_model(self) -> Iterator[PromptableSAM]:
+        """The segmentor with source weights (LoRA off, source copies in), no grad.
+
+        Swapping parameter storage is only safe while no autograd graph that uses
+        those parameters is alive: the anchor pass therefore runs first in ``loss``.
+        """
+        backbone = self.segmentor.backbone
+        lora_off = backbone.lora_disabled() if hasattr(backbone, 'lora_disabled') \
+            else nullcontext()
+        swapped = []
+        with torch.no_grad(), lora_off:
+            try:
+                for name in self.changed_parameter_names:
+                    param = self.segmentor.get_parameter(name)
+                    swapped.append((param, param.data))
+                    param.data = getattr(self.source_copies, _buffer_name(name))
+                yield self.segmentor
+            finally:
+                for param, data in swapped:
+                    param.data = data
+
+    def refresh_source_copies(self) -> None:
+        """Take the current segmentor weights as the source (after loading them)."""
+        for name in self.changed_parameter_names:
+            getattr(self.source_copies, _buffer_name(name)).copy_(
+                self.segmentor.get_parameter(name).detach())
+        if self.ema_segmentor is not None:
+            self.ema_segmentor.load_state_dict(self.segmentor.state_dict())
+
+    def init_weights(self) -> None:
+        self.segmentor.init_weights()
+        self.refresh_source_copies()
+        self._is_init = True
+
+    def load_sam_checkpoint(self, filename: str) -> None:
+        """A whole SelfTrainingTeacher checkpoint, or source weights for the segmentor."""
+        from mmwesam.models.utils import load_sam_state_dict, read_checkpoint
+        keys = read_checkpoint(filename).keys()
+        if any(k.startswith('segmentor.') for k in keys) and \
+                all(k in keys for k in self.state_dict()):
+            load_sam_state_dict(self, filename)
+            return
+        self.segmentor.load_sam_checkpoint(filename)
+        self.refresh_source_copies()
+
+    # ----------------------------------------------------------------- losses
+    def loss(self, inputs: dict, data_samples: dict) -> Dict[str, torch.Tensor]:
+        weak, strong, weak_samples, strong_samples = split_branches(inputs, data_samples)
+        seg = self.segmentor
+        batch = len(weak_samples)
+
+        # 1. Anchor first (see source_model): source masks, and prompts if prompt-free.
+        with self.source_model():
+            anchor_embeddings = seg.extract_feat(weak)
+            if self.prompt_generator is not None:
+                for index in range(batch):
+                    found = self.prompt_generator(seg, anchor_embeddings[index],
+                                                  weak_samples[index])
+                    weak_samples[index].gt_instances = found
+                    strong_samples[index].gt_instances = found.clone()
+            prompt_types = [seg.train_prompt_type() for _ in range(batch)]
+            prompts = [seg.get_prompts(s, t) if len(s.gt_instances) else None
+                       for s, t in zip(weak_samples, prompt_types)]
+            anchor_logits = [seg.decode(anchor_embeddings[i], prompts[i])[0][:, 0]
+                             if prompts[i] is not None else None for i in range(batch)]
+
+        # 2. Teacher on the weak view, student on the strong view.
+        if self.ema_segmentor is None:
+            embeddings = seg.extract_feat(torch.cat([weak, strong]))
+            teacher_embeddings, student_embeddings = embeddings[:batch], embeddings[batch:]
+        else:
+            with torch.no_grad():
+                teacher_embeddings = self.ema_segmentor.extract_feat(weak)
+            student_embeddings = seg.extract_feat(strong)
+
+        totals: Dict[str, torch.Tensor] = {}
+        counted, contrast_terms, contrast_skipped = 0, [], 0
+        for i in range(batch):
+            if prompts[i] is None:
+                continue
+            sample = weak_samples[i]
+            teacher_logits, _ = self.teacher.decode(teacher_embeddings[i], prompts[i])
+            student_logits, student_iou = seg.decode(student_embeddings[i], prompts[i])
+            teacher_crop = seg._crop_low_res(teacher_logits[:, 0], sample)
+            student_crop = seg._crop_low_res(student_logits[:, 0], sample)
+            anchor_crop = seg._crop_low_res(anchor_logits[i], sample)
+
+            pseudo_labels = teacher_crop.detach() > 0
+            losses = seg.mask_losses(student_crop, student_iou[:, 0], pseudo_labels)
+            for key, value in losses.items():
+                name = key.replace('loss_', 'loss_st_')
+                totals[name] = totals.get(name, 0) + self.self_training_weight * value
+            if self.loss_anchor is not None:
+                totals['loss_anchor'] = totals.get('loss_anchor', 0) + self.loss_anchor(
+                    student_crop, teacher_crop, anchor_crop)
+            if self.loss_contrast is not None:
+                term = self.loss_contrast(teacher_embeddings[i], anchor_embeddings[i],
+                                          teacher_logits[:, 0], anchor_logits[i])
+                if term is None:
+                    contrast_skipped += 1
+                else:
+                    contrast_terms.append(term)
+            counted += 1
+
+        if counted == 0:  # nothing prompted in the whole batch: a zero with a graph
+            zero = student_embeddings.sum() * 0
+            return dict(loss_st_focal=zero, loss_st_dice=zero, loss_st_iou=zero)
+        results = {key: value / counted for key, value in totals.items()}
+        if contrast_terms:
+            results['loss_contrast'] = torch.stack(contrast_terms).mean()
+        if self.loss_contrast is not None:
+            # logged, not summed (no "loss" in the name): images with < 2 instances
+            results['contrast_skipped'] = torch.tensor(float(contrast_skipped))
+        return results
+
+    # ---------------------------------------------------------------- predict
+    def predict(self, inputs: torch.Tensor, data_samples: SampleList) -> SampleList:
+        """Masks of the adapted model (the student; with EMA, the teacher)."""
+        return self.teacher.predict(inputs, data_samples)
+
+    def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.teacher._forward(inputs, data_samples)
+        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor')

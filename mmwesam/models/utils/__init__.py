@@ -1,0 +1,5 @@
+from .checkpoint import (OFFICIAL_PREFIXES, load_sam_state_dict, read_checkpoint,
+                         to_official_state_dict)
+
+__all__ = ['OFFICIAL_PREFIXES', 'load_sam_state_dict', 'read_checkpoint',
+           'to_official_state_dict']

@@ -1,0 +1,26 @@
+"""Registries of mmwesam, children of mmdet's (which are children of mmengine's).
+
+Modules registered here are found under ``default_scope = 'mmwesam'``; names that are
+not found here fall back to mmdet's and then mmengine's registries.
+"""
+from mmdet.registry import DATA_SAMPLERS as MMDET_DATA_SAMPLERS
+from mmdet.registry import DATASETS as MMDET_DATASETS
+from mmdet.registry import HOOKS as MMDET_HOOKS
+from mmdet.registry import LOOPS as MMDET_LOOPS
+from mmdet.registry import METRICS as MMDET_METRICS
+from mmdet.registry import MODELS as MMDET_MODELS
+from mmdet.registry import TRANSFORMS as MMDET_TRANSFORMS
+from mmdet.registry import VISUALIZERS as MMDET_VISUALIZERS
+from mmengine.registry import Registry
+
+MODELS = Registry('model', parent=MMDET_MODELS, locations=['mmwesam.models'])
+DATASETS = Registry('dataset', parent=MMDET_DATASETS, locations=['mmwesam.datasets'])
+DATA_SAMPLERS = Registry(
+    'data sampler', parent=MMDET_DATA_SAMPLERS, locations=['mmwesam.datasets'])
+TRANSFORMS = Registry(
+    'transform', parent=MMDET_TRANSFORMS, locations=['mmwesam.datasets.transforms'])
+METRICS = Registry('metric', parent=MMDET_METRICS, locations=['mmwesam.evaluation'])
+HOOKS = Registry('hook', parent=MMDET_HOOKS, locations=['mmwesam.engine'])
+LOOPS = Registry('loop', parent=MMDET_LOOPS, locations=['mmwesam.engine'])
+VISUALIZERS = Registry(
+    'visualizer', parent=MMDET_VISUALIZERS, locations=['mmwesam.engine'])

@@ -1,0 +1,70 @@
+"""Check a config's input files before a run, and explain what is missing."""
+import os.path as osp
+from typing import Iterator, List, Sequence, Tuple
+
+from mmengine.config import Config, ConfigDict
+
+CHECKPOINT_HELP = 'README.md, section "Checkpoints"'
+DATA_HELP = 'docs/datasets.md (README.md, section "Data")'
+
+
+def _walk_datasets(dataset: dict, where: str) -> Iterator[Tuple[dict, str]]:
+    if not isinstance(dataset, dict):
+        return
+    if 'ann_file' in dataset or 'data_root' in dataset:
+        yield dataset, where
+    if isinstance(dataset.get('dataset'), dict):
+        yield from _walk_datasets(dataset['dataset'], where + '.dataset')
+    for index, child in enumerate(dataset.get('datasets', []) or []):
+        yield from _walk_datasets(child, f'{where}.datasets[{index}]')
+
+
+def _walk_pretrained(node, where: str) -> Iterator[Tuple[str, str]]:
+    if isinstance(node, dict):
+        init_cfg = node.get('init_cfg')
+        if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained' \
+                and init_cfg.get('checkpoint'):
+            yield init_cfg['checkpoint'], f'{where}.init_cfg.checkpoint'
+        for key, value in node.items():
+            if key != 'init_cfg':
+                yield from _walk_pretrained(value, f'{where}.{key}')
+    elif isinstance(node, (list, tuple)):
+        for index, value in enumerate(node):
+            yield from _walk_pretrained(value, f'{where}[{index}]')
+
+
+def missing_inputs(cfg: Config, dataloaders: Sequence[str],
+                   check_model_checkpoint: bool = True) -> List[str]:
+    """Lines naming each missing file: the path, the config field, where to get it."""
+    problems = []
+    if check_model_checkpoint:
+        for path, field in _walk_pretrained(cfg.get('model', {}), 'model'):
+            if not path.startswith(('http://', 'https://')) and not osp.isfile(path):
+                problems.append(f'  {path}: SAM checkpoint ({field}) not found; '
+                                f'see {CHECKPOINT_HELP}')
+    for name in dataloaders:
+        loader = cfg.get(name)
+        if not isinstance(loader, (dict, ConfigDict)):
+            continue
+        for dataset, where in _walk_datasets(loader.get('dataset', {}), f'{name}.dataset'):
+            root = dataset.get('data_root') or ''
+            if root and not osp.isdir(root):
+                problems.append(f'  {root}: data root ({where}.data_root) not found; '
+                                f'see {DATA_HELP}')
+                continue
+            ann_file = dataset.get('ann_file')
+            if ann_file:
+                path = ann_file if osp.isabs(ann_file) else osp.join(root, ann_file)
+                if not osp.isfile(path):
+                    problems.append(f'  {path}: annotation file ({where}.ann_file) not '
+                                    f'found; see {DATA_HELP}')
+    return list(dict.fromkeys(problems))
+
+
+def exit_if_missing(problems: List[str], config_path: str) -> None:
+    """Print one clear message and exit (status 1) instead of a traceback later."""
+    if problems:
+        import sys
+        print(f'mmwesam: cannot run {config_path}; missing input:\n' + '\n'.join(problems),
+              file=sys.stderr)
+        sys.exit(1)
