@@ -2,6 +2,7 @@
 import json
 import os
 import os.path as osp
+from contextlib import contextmanager
 from functools import partial
 from typing import Dict, List, Tuple
 
@@ -136,3 +137,156 @@ def write_coco_dataset(root: str, num_images: int = 6, height: int = 64, width: 
 
 def official_state_dict(model) -> Dict[str, torch.Tensor]:
     return {k: v for k, v in model.state_dict().items()}
+
+
+# ------------------------------------------------------------------------------------
+# Tiny-SAM versions of the project's configs (WeSAM, baselines, config-family runs)
+SYNTHETIC_WESAM_CONFIG = osp.join(REPO, 'configs', 'synthetic', 'wesam_tiny_box_synthetic.py')
+
+
+def write_tiny_checkpoint(path, seed: int = 0) -> str:
+    """A random tiny SAM in the official layout (``image_encoder.*`` ...) saved at ``path``."""
+    torch.save(build_official_sam(TINY_ENCODER, TINY_HEAD, seed=seed).state_dict(), str(path))
+    return str(path)
+
+
+def tiny_sam_settings() -> dict:
+    """What ``configs/_base_/models/sam_tiny.py`` sets on top of the ViT-B model, as a
+    merge dict (sizes only: LoRA, ``trainable`` and prompt settings of the config that
+    receives it are kept)."""
+    from mmengine.config import Config
+    tiny = Config.fromfile(TINY_CONFIG).model.to_dict()
+    backbone = {k: v for k, v in tiny['backbone'].items()
+                if k not in ('type', 'arch', 'lora')}
+    backbone['arch'] = dict(_delete_=True, **tiny['backbone']['arch'])
+    head = {k: v for k, v in tiny['head'].items() if k != 'type'}
+    return dict(data_preprocessor=dict(image_size=tiny['data_preprocessor']['image_size']),
+                backbone=backbone, head=head)
+
+
+def use_tiny_sam(cfg, checkpoint: str):
+    """Swap the SAM of ``cfg`` (``model.segmentor``, or ``model`` itself for a
+    PromptableSAM) for the tiny one, initialised from ``checkpoint``."""
+    settings = tiny_sam_settings()
+    settings['init_cfg'] = dict(_delete_=True, type='Pretrained', checkpoint=str(checkpoint))
+    if 'segmentor' in cfg.model:
+        cfg.merge_from_dict(dict(model=dict(segmentor=settings)))
+    else:
+        cfg.merge_from_dict(dict(model=settings))
+    return cfg
+
+
+def use_tiny_data(cfg, data_root: str, batch_size: int = 2):
+    """Point every dataloader of ``cfg`` at a :func:`write_coco_dataset` root
+    (``adapt`` for training, ``test`` for val/test), in-process loading."""
+    splits = dict(train_dataloader='adapt', val_dataloader='test', test_dataloader='test')
+    for name, split in splits.items():
+        loader = cfg.get(name)
+        if loader is None:
+            continue
+        loader.update(batch_size=batch_size, num_workers=0, persistent_workers=False)
+        loader.dataset.data_root = osp.join(str(data_root), '')
+        loader.dataset.ann_file = f'annotations/instances_{split}.json'
+    return cfg
+
+
+def tiny_runner_config(config: str, checkpoint: str, data_root: str, work_dir: str,
+                       max_iters: int = 2, batch_size: int = 2):
+    """``config`` with the tiny SAM and data: ``max_iters`` iterations, val at the end."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    use_tiny_sam(cfg, checkpoint)
+    use_tiny_data(cfg, data_root, batch_size)
+    cfg.train_cfg.update(max_iters=max_iters, val_interval=max_iters)
+    cfg.default_hooks.logger.interval = 1
+    cfg.work_dir = str(work_dir)
+    return cfg
+
+
+def build_tiny_wesam(checkpoint: str, segmentor: dict = None, **model_options):
+    """A ``SelfTrainingTeacher`` from ``configs/synthetic/wesam_tiny_box_synthetic.py``
+    initialised from ``checkpoint`` (``segmentor``/``model_options`` are merged in)."""
+    from mmengine.config import Config
+
+    from mmwesam.registry import MODELS
+    cfg = Config.fromfile(SYNTHETIC_WESAM_CONFIG)
+    options = dict(model_options)
+    options['segmentor'] = dict(segmentor or {})
+    options['segmentor']['init_cfg'] = dict(_delete_=True, type='Pretrained',
+                                            checkpoint=str(checkpoint))
+    cfg.merge_from_dict(dict(model=options))
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model
+
+
+def weak_strong_pipeline(config: str = SYNTHETIC_WESAM_CONFIG):
+    """The config's training pipeline after image/annotation loading (flip, instance
+    sampling, prompts, weak/strong branches), for hand-made scenes."""
+    from mmengine.config import Config
+    from mmengine.dataset import Compose
+    pipeline = Config.fromfile(config).train_dataloader.dataset.pipeline
+    assert [t['type'] for t in pipeline[:2]] == ['LoadImageFromFile', 'LoadAnnotations']
+    return Compose(pipeline[2:])
+
+
+def scene_results(image: np.ndarray, masks: List[np.ndarray], img_id: int = 1) -> dict:
+    """``LoadImageFromFile`` + ``LoadAnnotations`` results for an image and its masks."""
+    from mmdet.structures.bbox import HorizontalBoxes
+    from mmdet.structures.mask import BitmapMasks
+    height, width = image.shape[:2]
+    stack = np.stack(masks).astype(np.uint8) if len(masks) else \
+        np.zeros((0, height, width), np.uint8)
+    boxes = np.zeros((len(stack), 4), np.float32)
+    for i, mask in enumerate(stack):
+        ys, xs = np.nonzero(mask)
+        boxes[i] = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+    return dict(img=image, img_shape=(height, width), ori_shape=(height, width),
+                img_id=img_id, img_path=f'scene_{img_id}.png',
+                gt_bboxes=HorizontalBoxes(boxes), gt_bboxes_labels=np.zeros(len(stack),
+                                                                            np.int64),
+                gt_ignore_flags=np.zeros(len(stack), bool),
+                gt_masks=BitmapMasks(stack, height, width))
+
+
+def clone_state(module: torch.nn.Module) -> Dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def changed_keys(before: Dict[str, torch.Tensor], module: torch.nn.Module) -> List[str]:
+    """State-dict keys of ``module`` whose values differ from ``before``."""
+    after = module.state_dict()
+    assert after.keys() == before.keys()
+    return sorted(k for k in before if not torch.equal(before[k], after[k]))
+
+
+@contextmanager
+def torch_threads(count: int):
+    """Run with ``count`` intra-op threads (a tiny SAM on a loaded 2-core machine is
+    many times faster single-threaded), then restore the previous setting."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def sam_test_pipeline(seed: int = 0) -> List[dict]:
+    """The evaluation pipeline of configs/_base_/datasets/coco_instance.py."""
+    return [dict(type='LoadImageFromFile'),
+            dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+            dict(type='SampleInstances', max_instances=None),
+            dict(type='GeneratePrompts', seed=seed),
+            dict(type='PackSAMInputs')]
+
+
+def build_instance_dataset(root: str, split: str, pipeline: List[dict] = None, **kwargs):
+    """A ``SAMInstanceDataset`` on ``root/annotations/instances_<split>.json``."""
+    from mmwesam.registry import DATASETS
+    cfg = dict(type='SAMInstanceDataset', data_root=root,
+               ann_file=f'annotations/instances_{split}.json', data_prefix=dict(img=''),
+               test_mode=True, pipeline=sam_test_pipeline() if pipeline is None
+               else pipeline)
+    cfg.update(kwargs)
+    return DATASETS.build(cfg)

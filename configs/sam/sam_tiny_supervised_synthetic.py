@@ -1,21 +1,15 @@
-# Supervised fine-tuning of the tiny SAM on generated data (tests, the quick demo).
+# Supervised training of the tiny SAM on generated data (tests, the source model).
 # The data: python tools/dataset_converters/make_synthetic.py (docs/datasets.md).
 _base_ = [
-    '../_base_/models/sam_tiny.py', '../_base_/datasets/coco_instance.py',
+    '../_base_/models/sam_tiny.py', '../_base_/datasets/synthetic_instance.py',
     '../_base_/schedules/schedule_adapt_2k.py', '../_base_/default_runtime.py'
 ]
 data_root = 'data/synthetic/source/'
 model = dict(trainable=(r'^(?!.*\.lora_)', ))  # every parameter but the low-rank ones
-
 train_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
     dataset=dict(data_root=data_root, ann_file='annotations/instances_train.json'))
-val_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    dataset=dict(data_root=data_root, ann_file='annotations/instances_val.json'))
-test_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    dataset=dict(data_root=data_root, ann_file='annotations/instances_test.json'))
+val_dataloader = dict(dataset=dict(data_root=data_root))
+test_dataloader = dict(dataset=dict(data_root=data_root))
 
 max_iters = 200
 train_cfg = dict(max_iters=max_iters, val_interval=100)

@@ -2,9 +2,11 @@
 #   python tools/train.py configs/wesam/wesam_b_box_coco.py
 # needs checkpoints/sam_vit_b_01ec64.pth and data/coco (README.md; docs/datasets.md).
 _base_ = [
-    '../_base_/models/sam_vit_b.py', '../_base_/datasets/coco_instance_weak_strong.py',
-    '../_base_/schedules/schedule_adapt_2k.py', '../_base_/default_runtime.py'
+    '../_base_/models/sam_vit_b.py', '../_base_/datasets/coco_instance.py',
+    '../_base_/datasets/weak_strong_pipeline.py', '../_base_/schedules/schedule_adapt_2k.py',
+    '../_base_/default_runtime.py'
 ]
+train_dataloader = dict(dataset=dict(pipeline={{_base_.weak_strong_train_pipeline}}))
 segmentor = {{_base_.model}}
 model = dict(
     _delete_=True,

@@ -133,7 +133,7 @@ class GeneratePrompts(BaseTransform):
         height, width = masks.height, masks.width
         bitmaps = masks.to_ndarray().astype(bool) if len(masks) else \
             np.zeros((0, height, width), dtype=bool)
-        if (bitmaps.reshape(len(bitmaps), -1).sum(1) == 0).any():
+        if (bitmaps.reshape(len(bitmaps), height * width).sum(1) == 0).any():
             raise ValueError(f'{results.get("img_path")}: an instance has an empty mask; '
                              'put SampleInstances before GeneratePrompts')
         rng = self._rng(results)

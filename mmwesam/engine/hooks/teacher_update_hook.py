@@ -17,7 +17,9 @@ class TeacherUpdateHook(Hook):
     update, and the hook checks before training that they really are the same tensors.
     With ``momentum`` m the model must keep a separate teacher
     (``ema_teacher=True``); after every ``interval`` iterations
-    ``teacher = (1 - m) * teacher + m * student`` (mmdet's MeanTeacherHook convention).
+    ``teacher = (1 - m) * teacher + m * student`` (mmdet's MeanTeacherHook convention)
+    for the parameters the student trains; frozen ones are equal in both and stay as
+    they are.
     """
 
     priority = 'ABOVE_NORMAL'
@@ -58,6 +60,10 @@ class TeacherUpdateHook(Hook):
         model = self._model(runner)
         student = dict(model.student.named_parameters())
         for name, param in model.teacher.named_parameters():
+            if not student[name].requires_grad:
+                # frozen in the student: equal in both, and (1 - m) t + m t would only
+                # add rounding noise to the teacher's source weights
+                continue
             param.mul_(1 - self.momentum).add_(student[name].detach(), alpha=self.momentum)
         student_buffers = dict(model.student.named_buffers())
         for name, buffer in model.teacher.named_buffers():

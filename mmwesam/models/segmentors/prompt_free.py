@@ -75,6 +75,10 @@ class GridPromptGenerator:
             boxes[:, 2:] += 1
             boxes = boxes * stride / torch.tensor([scale_w, scale_h] * 2,
                                                   device=boxes.device)
+            # the last low-res cell can reach past the resized image (into the padding)
+            ori_h, ori_w = sample.metainfo['ori_shape']
+            boxes[:, 0::2] = boxes[:, 0::2].clamp(0, ori_w)
+            boxes[:, 1::2] = boxes[:, 1::2].clamp(0, ori_h)
             kept = nms(boxes, iou, self.nms_thresh)[1][:self.max_instances]
             boxes, points = boxes[kept], points[kept]
         else:

@@ -1,8 +1,8 @@
-# Weak / strong views for self-training (WeSAM, its ablations, EMA teacher).
+# Weak / strong views for self-training (WeSAM, its ablations, EMA teacher). This file
+# only defines pipelines, so it combines with any dataset base; a config then sets
+#   train_dataloader = dict(dataset=dict(pipeline={{_base_.weak_strong_train_pipeline}}))
 # Geometry (flips) happens BEFORE the branching, so both views and their prompts stay
 # aligned; the strong view adds photometric changes only.
-_base_ = ['./coco_instance.py']
-
 color_space = [
     [dict(type='ColorTransform')],
     [dict(type='AutoContrast')],
@@ -19,8 +19,8 @@ strong_pipeline = [
     dict(type='RandomShadow', prob=0.5),
     dict(type='PackSAMInputs'),
 ]
-train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
+weak_strong_train_pipeline = [
+    dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     dict(type='RandomFlip', prob=[0.25, 0.25], direction=['horizontal', 'vertical']),
     dict(type='SampleInstances', max_instances=40),
@@ -28,4 +28,3 @@ train_pipeline = [
     dict(type='MultiBranch', branch_field=['weak', 'strong'], weak=weak_pipeline,
          strong=strong_pipeline),
 ]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -1,0 +1,232 @@
+"""The synthetic benchmark: run methods on domains, tabulate, draw (demo + full runs).
+
+Every run goes through the same configs and MMEngine runners as a real dataset; only
+the data root, prompt type, seed and iteration count are set here. The evaluated
+weights are the FINAL ones of a fixed-length run (no best point of a curve).
+"""
+import json
+import os
+import os.path as osp
+import time
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SOURCE_CHECKPOINT = osp.join(REPO, 'checkpoints', 'sam_tiny_synthetic_source.pth')
+
+# method -> (config, whether it trains)
+METHODS: Dict[str, tuple] = {
+    'direct': ('configs/synthetic/direct_tiny_synthetic.py', False),
+    'tent': ('configs/synthetic/tent_tiny_synthetic.py', True),
+    'selftrain_only': ('configs/synthetic/selftrain_only_tiny_synthetic.py', True),
+    'ema_teacher': ('configs/synthetic/ema_teacher_tiny_synthetic.py', True),
+    'wesam': ('configs/synthetic/wesam_tiny_box_synthetic.py', True),
+    'supervised': ('configs/synthetic/supervised_tiny_synthetic.py', True),
+}
+# Kept target domains and their severities, chosen by the rule in README "Benchmark"
+# (Direct roughly 50-80 and supervised >= Direct + 10 on the validation split) with
+# tools/analysis_tools/select_domains.py, before any WeSAM run.
+DEMO_DOMAINS: Dict[str, int] = {}
+DEMO_SPLITS = dict(adapt=200, val=50, test=100)
+
+
+def _model_cfg(cfg):
+    """The PromptableSAM config inside a method's model config."""
+    return cfg.model.segmentor if 'segmentor' in cfg.model else cfg.model
+
+
+def build_method_cfg(method: str, data_root: str, work_dir: str, prompt: str = 'box',
+                     seed: int = 0, iters: Optional[int] = None,
+                     adapt_root: Optional[str] = None, adapt_ann: Optional[str] = None,
+                     eval_split: str = 'test',
+                     source_checkpoint: str = SOURCE_CHECKPOINT):
+    """The config of one run: ``method`` adapted on ``adapt_root`` (default: the
+    domain's own adapt split) and evaluated on ``data_root``'s ``eval_split``."""
+    from mmengine.config import Config
+    config, _ = METHODS[method]
+    cfg = Config.fromfile(osp.join(REPO, config))
+    model = _model_cfg(cfg)
+    model.init_cfg = dict(type='Pretrained', checkpoint=source_checkpoint)
+    model.prompt_type = prompt
+    model.test_prompt_type = prompt
+    cfg.train_dataloader.dataset.data_root = adapt_root or data_root
+    if adapt_ann:
+        cfg.train_dataloader.dataset.ann_file = adapt_ann
+    for loader in ('val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.data_root = data_root
+    cfg.test_dataloader.dataset.ann_file = f'annotations/instances_{eval_split}.json'
+    if iters is not None:
+        cfg.train_cfg.max_iters = iters
+        cfg.default_hooks.checkpoint.interval = iters
+        cfg.param_scheduler[0].end = min(cfg.param_scheduler[0].end, iters)
+    # no mid-run validation: the final weights are what is reported
+    cfg.train_cfg.val_interval = cfg.train_cfg.max_iters + 1
+    cfg.randomness = dict(seed=seed)
+    cfg.work_dir = work_dir
+    cfg.log_level = 'WARNING'
+    cfg.default_hooks.logger.interval = 10**6
+    cfg.test_evaluator = dict(type='InstanceIoUMetric',
+                              per_image_file=osp.join(work_dir, 'per_image.json'))
+    cfg.experiment_name = f'{method}_{osp.basename(osp.normpath(work_dir))}_' \
+                          f'{time.time_ns()}'
+    return cfg
+
+
+def run_method(method: str, data_root: str, work_dir: str, **kwargs) -> dict:
+    """Adapt (if the method trains) and evaluate; returns metrics and file paths."""
+    import torch
+    from mmengine.runner import Runner
+
+    from mmwesam.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    cfg = build_method_cfg(method, data_root, work_dir, **kwargs)
+    os.makedirs(work_dir, exist_ok=True)
+    start = time.time()
+    runner = Runner.from_cfg(cfg)
+    if METHODS[method][1]:
+        runner.train()
+    else:
+        runner.model.init_weights()
+    with torch.no_grad():
+        metrics = runner.test()
+    result = dict(method=method, data_root=data_root, mIoU=metrics['mIoU'],
+                  mF1=metrics['mF1'], num_images=metrics['num_images'],
+                  num_instances=metrics['num_instances'], seconds=time.time() - start,
+                  per_image=osp.join(work_dir, 'per_image.json'))
+    model = runner.model
+    result['model'] = model
+    return result
+
+
+def paired_interval(per_image_a: str, per_image_b: str, confidence: float = 0.95
+                    ) -> Dict[str, float]:
+    """Mean and t-interval of per-image IoU differences (a - b), in points."""
+    from scipy import stats
+    with open(per_image_a) as f:
+        a = {r['img_id']: r['iou'] for r in json.load(f)}
+    with open(per_image_b) as f:
+        b = {r['img_id']: r['iou'] for r in json.load(f)}
+    common = sorted(set(a) & set(b))
+    diff = np.array([a[i] - b[i] for i in common]) * 100
+    half = stats.t.ppf(0.5 + confidence / 2, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(
+        len(diff)) if len(diff) > 1 else float('nan')
+    return dict(mean=float(diff.mean()), low=float(diff.mean() - half),
+                high=float(diff.mean() + half), n=len(diff))
+
+
+def ensure_domains(data_root: str, domains: Dict[str, int], splits: Dict[str, int],
+                   seed: int = 0) -> None:
+    """Generate the domains that are not there yet (seeded; the same files every time)."""
+    from mmwesam.datasets.synthetic import generate_domain
+    for domain, severity in domains.items():
+        if osp.isfile(osp.join(data_root, domain, 'annotations', 'instances_test.json')):
+            continue
+        print(f'[data] generating {domain} (severity {severity}) in {data_root}', flush=True)
+        generate_domain(data_root, domain, splits, seed=seed, severity=severity)
+
+
+def _draw_overlays(models: Dict[str, object], data_root: str, out_file: str,
+                   num_images: int = 3) -> None:
+    """GT outline (green) and predicted masks (red) per model, side by side."""
+    import cv2
+    from pycocotools.coco import COCO
+
+    from mmwesam.apis import inference_sam
+    coco = COCO(osp.join(data_root, 'annotations', 'instances_test.json'))
+    rows = []
+    for image_id in sorted(coco.getImgIds())[:num_images]:
+        info = coco.loadImgs(image_id)[0]
+        image = cv2.imread(osp.join(data_root, info['file_name']))[..., ::-1].copy()
+        anns = coco.loadAnns(coco.getAnnIds(imgIds=image_id, iscrowd=False))
+        gt = np.stack([coco.annToMask(a) for a in anns]).astype(bool)
+        boxes = [[a['bbox'][0], a['bbox'][1], a['bbox'][0] + a['bbox'][2],
+                  a['bbox'][1] + a['bbox'][3]] for a in anns]
+        tiles = [image]
+        for name, model in models.items():
+            pred = inference_sam(model, image, boxes=boxes).masks
+            tile = image.astype(np.float32)
+            tile[pred.any(0)] = 0.5 * tile[pred.any(0)] + 0.5 * np.array([255, 0, 0])
+            tile = tile.astype(np.uint8)
+            for mask in gt:
+                contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL,
+                                               cv2.CHAIN_APPROX_NONE)
+                cv2.drawContours(tile, contours, -1, (0, 255, 0), 1)
+            cv2.putText(tile, name, (2, 10), cv2.FONT_HERSHEY_SIMPLEX, 0.3,
+                        (255, 255, 255), 1)
+            tiles.append(tile)
+        rows.append(np.concatenate(tiles, axis=1))
+    grid = np.concatenate(rows, axis=0)
+    grid = cv2.resize(grid, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
+    cv2.imwrite(out_file, grid[..., ::-1])
+
+
+def _bar_chart(results: Dict[str, Dict[str, float]], methods: Sequence[str],
+               out_file: str) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    domains = list(results)
+    x = np.arange(len(domains))
+    width = 0.8 / len(methods)
+    fig, ax = plt.subplots(figsize=(1.4 * len(domains) + 2, 3.5))
+    for k, method in enumerate(methods):
+        ax.bar(x + k * width, [results[d][method] for d in domains], width, label=method)
+    ax.set_xticks(x + width * (len(methods) - 1) / 2)
+    ax.set_xticklabels(domains, rotation=20)
+    ax.set_ylabel('mIoU (%)')
+    ax.set_ylim(0, 100)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out_file, dpi=100)
+    plt.close(fig)
+
+
+def format_table(results: Dict[str, Dict[str, float]], methods: Sequence[str]) -> str:
+    """A Markdown table, one row per domain plus the mean."""
+    lines = ['| domain | ' + ' | '.join(methods) + ' |',
+             '|---|' + '---|' * len(methods)]
+    for domain, row in results.items():
+        lines.append(f'| {domain} | ' + ' | '.join(f'{row[m]:.2f}' for m in methods) + ' |')
+    means = {m: float(np.mean([row[m] for row in results.values()])) for m in methods}
+    lines.append('| **mean** | ' + ' | '.join(f'**{means[m]:.2f}**' for m in methods) + ' |')
+    return '\n'.join(lines)
+
+
+def run_demo(work_dir: str = 'work_dirs/demo', data_root: str = 'data/synthetic_demo',
+             domains: Optional[Sequence[str]] = None, iters: Optional[int] = None) -> dict:
+    """Generate the kept domains, Direct vs WeSAM (box prompts) on each, and report."""
+    from mmwesam.utils import setup_torch
+    setup_torch()
+    if not osp.isfile(SOURCE_CHECKPOINT):
+        raise SystemExit(f'mmwesam demo: the source model {SOURCE_CHECKPOINT} is missing '
+                         '(README.md, section "Benchmark" says how it is made)')
+    chosen = {d: DEMO_DOMAINS.get(d) for d in domains} if domains else dict(DEMO_DOMAINS)
+    if not chosen:
+        raise SystemExit('mmwesam demo: no target domain selected')
+    os.makedirs(work_dir, exist_ok=True)
+    ensure_domains(data_root, chosen, DEMO_SPLITS)
+    results: Dict[str, Dict[str, float]] = {}
+    start = time.time()
+    for index, domain in enumerate(chosen, 1):
+        root = osp.join(data_root, domain) + '/'
+        row = {}
+        models = {}
+        for method in ('direct', 'wesam'):
+            run = run_method(method, root, osp.join(work_dir, domain, method), iters=iters)
+            row[method] = run['mIoU']
+            models[method] = getattr(run['model'], 'teacher', run['model'])
+            print(f'[{index}/{len(chosen)}] {domain:>13s} {method:>7s}: mIoU {run["mIoU"]:.2f}'
+                  f'  ({run["seconds"]:.0f}s, total {time.time() - start:.0f}s)', flush=True)
+        results[domain] = row
+        _draw_overlays(models, root, osp.join(work_dir, f'overlays_{domain}.png'))
+    with open(osp.join(work_dir, 'results.json'), 'w') as f:
+        json.dump(results, f, indent=2)
+    _bar_chart(results, ['direct', 'wesam'], osp.join(work_dir, 'results.png'))
+    table = format_table(results, ['direct', 'wesam'])
+    gains = [row['wesam'] - row['direct'] for row in results.values()]
+    print('\nDirect vs WeSAM (box prompts, mIoU % on each domain\'s test split)\n' + table)
+    print(f'\nmean gain {np.mean(gains):+.2f} mIoU; results in {work_dir}/results.json, '
+          f'chart {work_dir}/results.png, overlays {work_dir}/overlays_*.png '
+          f'({time.time() - start:.0f}s)')
+    return results
