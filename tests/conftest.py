@@ -1,4 +1,4 @@
-"""Shared fixtures: tiny SAMs, official-layout checkpoints, small COCO-json datasets."""
+"""Shared fixtures: registered modules, one torch thread, a tiny official checkpoint."""
 import os
 import sys
 
@@ -13,21 +13,23 @@ sys.path.insert(0, os.path.join(REPO, 'tests'))
 
 @pytest.fixture(scope='session', autouse=True)
 def _registered():
+    """mmwesam's registries, and torch on one thread.
+
+    The tiny models of the tests gain nothing from a second thread, and on a loaded
+    2-core machine two OpenMP threads waiting on each other made single decoder calls
+    50x slower (1.6 s instead of 0.03 s). Tests of big models ask for more threads
+    with ``helpers.torch_threads``.
+    """
     from mmwesam.utils import register_all_modules
     register_all_modules()
-    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
-
-
-@pytest.fixture(scope='module')
-def one_thread():
-    """Torch on one thread for a module of tiny-model tests, then back.
-
-    The models of the unit tests are so small that a second thread gains nothing, and
-    on a loaded 2-core machine two OpenMP threads waiting on each other made single
-    decoder calls 50x slower (1.6 s instead of 0.03 s). Use with
-    ``pytestmark = pytest.mark.usefixtures('one_thread')``.
-    """
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope='session')
+def checkpoint(tmp_path_factory):
+    """A randomly initialised tiny SAM saved in the official segment_anything layout."""
+    from helpers import write_tiny_checkpoint
+    return write_tiny_checkpoint(tmp_path_factory.mktemp('ckpt') / 'sam_tiny_official.pth')

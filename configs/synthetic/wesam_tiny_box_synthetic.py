@@ -13,4 +13,5 @@ model = dict(
                      loss_weight=1.0),
     loss_contrast=dict(type='InstanceContrastLoss', temperature=0.3, loss_weight=1.0))
 custom_hooks = [dict(type='TeacherUpdateHook', momentum=None)]
+optim_wrapper = dict(optimizer=dict(lr=1e-4))  # WeSAM's lr (1e-3 makes pseudo labels swing)
 train_dataloader = dict(dataset=dict(pipeline={{_base_.weak_strong_train_pipeline}}))

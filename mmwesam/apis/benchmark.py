@@ -24,10 +24,12 @@ METHODS: Dict[str, tuple] = {
     'wesam': ('configs/synthetic/wesam_tiny_box_synthetic.py', True),
     'supervised': ('configs/synthetic/supervised_tiny_synthetic.py', True),
 }
-# Kept target domains and their severities, chosen by the rule in README "Benchmark"
-# (Direct roughly 50-80 and supervised >= Direct + 10 on the validation split) with
-# tools/analysis_tools/select_domains.py, before any WeSAM run.
-DEMO_DOMAINS: Dict[str, int] = {}
+# Target domains and severities of the demo. KEPT_DOMAINS passed the selection rule of
+# README "Benchmark" (50 <= Direct <= 80 and supervised >= Direct + 10 on the validation
+# split, tools/analysis_tools/select_domains.py, before any WeSAM run); the others are
+# the near misses of that study (headroom +8, or Direct 49.4), shown and flagged.
+DEMO_DOMAINS: Dict[str, int] = dict(low_contrast=2, medical=3, camouflage=2, fog=2)
+KEPT_DOMAINS = ('low_contrast', )
 DEMO_SPLITS = dict(adapt=200, val=50, test=100)
 
 
@@ -187,7 +189,8 @@ def format_table(results: Dict[str, Dict[str, float]], methods: Sequence[str]) -
     lines = ['| domain | ' + ' | '.join(methods) + ' |',
              '|---|' + '---|' * len(methods)]
     for domain, row in results.items():
-        lines.append(f'| {domain} | ' + ' | '.join(f'{row[m]:.2f}' for m in methods) + ' |')
+        name = domain + ('' if row.get('kept', True) else ' (not kept)')
+        lines.append(f'| {name} | ' + ' | '.join(f'{row[m]:.2f}' for m in methods) + ' |')
     means = {m: float(np.mean([row[m] for row in results.values()])) for m in methods}
     lines.append('| **mean** | ' + ' | '.join(f'**{means[m]:.2f}**' for m in methods) + ' |')
     return '\n'.join(lines)
@@ -218,6 +221,7 @@ def run_demo(work_dir: str = 'work_dirs/demo', data_root: str = 'data/synthetic_
             models[method] = getattr(run['model'], 'teacher', run['model'])
             print(f'[{index}/{len(chosen)}] {domain:>13s} {method:>7s}: mIoU {run["mIoU"]:.2f}'
                   f'  ({run["seconds"]:.0f}s, total {time.time() - start:.0f}s)', flush=True)
+        row['kept'] = domain in KEPT_DOMAINS
         results[domain] = row
         _draw_overlays(models, root, osp.join(work_dir, f'overlays_{domain}.png'))
     with open(osp.join(work_dir, 'results.json'), 'w') as f:
@@ -225,8 +229,11 @@ def run_demo(work_dir: str = 'work_dirs/demo', data_root: str = 'data/synthetic_
     _bar_chart(results, ['direct', 'wesam'], osp.join(work_dir, 'results.png'))
     table = format_table(results, ['direct', 'wesam'])
     gains = [row['wesam'] - row['direct'] for row in results.values()]
+    kept = [row['wesam'] - row['direct'] for row in results.values() if row['kept']]
     print('\nDirect vs WeSAM (box prompts, mIoU % on each domain\'s test split)\n' + table)
-    print(f'\nmean gain {np.mean(gains):+.2f} mIoU; results in {work_dir}/results.json, '
+    print(f'\nmean gain {np.mean(gains):+.2f} mIoU over all shown domains, '
+          f'{np.mean(kept) if kept else float("nan"):+.2f} over the kept ones '
+          f'({", ".join(KEPT_DOMAINS)}); results in {work_dir}/results.json, '
           f'chart {work_dir}/results.png, overlays {work_dir}/overlays_*.png '
           f'({time.time() - start:.0f}s)')
     return results

@@ -8,7 +8,6 @@ from helpers import TINY_CONFIG, TINY_ENCODER, TINY_HEAD, build_official_sam, sm
 from mmwesam.apis import SAMResult, inference_sam, init_model
 from mmwesam.models.utils.checkpoint import CheckpointMismatchError
 
-pytestmark = pytest.mark.usefixtures('one_thread')
 
 H, W = 70, 100
 

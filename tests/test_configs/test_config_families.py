@@ -41,15 +41,6 @@ FAMILIES = {
 }
 
 
-@pytest.fixture(scope='module', autouse=True)
-def _one_thread():
-    with torch_threads(1):
-        yield
-
-
-@pytest.fixture(scope='module')
-def checkpoint(tmp_path_factory):
-    return write_tiny_checkpoint(tmp_path_factory.mktemp('ckpt') / 'sam_tiny_official.pth')
 
 
 @pytest.fixture(scope='module')

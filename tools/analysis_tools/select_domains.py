@@ -21,6 +21,10 @@ from mmwesam.datasets.synthetic import DOMAINS, generate_domain  # noqa: E402
 from mmwesam.utils import setup_torch  # noqa: E402
 
 
+def _fmt(value) -> str:
+    return '-' if value is None else f'{value:.2f}'
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[1])
     parser.add_argument('--domains', nargs='+',
@@ -47,22 +51,25 @@ def main() -> None:
                 generate_domain(args.data_root, domain, DEMO_SPLITS, severity=severity,
                                 subdir=name)
             row = dict(domain=domain, severity=severity)
+            low, high = args.direct_range
             for method in ('direct', 'supervised'):
+                if method == 'supervised' and not low <= row['direct'] <= high:
+                    row[method] = None  # excluded by Direct alone: no need to train
+                    continue
                 run = run_method(method, root + '/', osp.join(args.work_dir, name, method),
                                  eval_split='val', iters=args.iters)
                 row[method] = run['mIoU']
-            low, high = args.direct_range
-            row['kept'] = bool(low <= row['direct'] <= high
-                               and row['supervised'] >= row['direct'] + args.min_headroom)
+            row['kept'] = bool(row['supervised'] is not None and
+                               row['supervised'] >= row['direct'] + args.min_headroom)
             rows[name] = row
             print(f'{name:>18s}: Direct {row["direct"]:.2f}  supervised '
-                  f'{row["supervised"]:.2f}  kept={row["kept"]}', flush=True)
+                  f'{_fmt(row["supervised"])}  kept={row["kept"]}', flush=True)
             with open(out_file, 'w') as f:
                 json.dump(rows, f, indent=2)
     print('\n| domain | severity | Direct (val) | supervised (val) | kept |\n|---|---|---|---|---|')
     for name, row in rows.items():
         print(f'| {row["domain"]} | {row["severity"]} | {row["direct"]:.2f} | '
-              f'{row["supervised"]:.2f} | {"yes" if row["kept"] else "no"} |')
+              f'{_fmt(row["supervised"])} | {"yes" if row["kept"] else "no"} |')
 
 
 if __name__ == '__main__':

@@ -10,7 +10,6 @@ from mmwesam.models.backbones.lora_vit import LoRALinear, LoRAViT, lora_modules
 from mmwesam.registry import MODELS
 from mmwesam.utils.sam_import import import_sam_modeling
 
-pytestmark = pytest.mark.usefixtures('one_thread')
 
 # A very small encoder: 64 px input, patch 8 (8 x 8 grid), 2 blocks of width 32.
 ARCH = dict(embed_dim=32, depth=2, num_heads=2, global_attn_indexes=(1, ))

@@ -17,7 +17,6 @@ from mmwesam.models.segmentors.sam import PROMPT_TYPES
 from mmwesam.registry import MODELS
 from mmwesam.utils.sam_import import import_sam_modeling
 
-pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def _build(seed=0, **overrides):

@@ -20,15 +20,6 @@ from mmwesam.registry import DATASETS, MODELS
 DECODER_TUNING = dict(backbone=dict(lora=None), trainable=(r'^head\.mask_decoder\.', ))
 
 
-@pytest.fixture(scope='module', autouse=True)
-def _one_thread():
-    with torch_threads(1):
-        yield
-
-
-@pytest.fixture(scope='module')
-def checkpoint(tmp_path_factory):
-    return write_tiny_checkpoint(tmp_path_factory.mktemp('ckpt') / 'sam_tiny_official.pth')
 
 
 @pytest.fixture(scope='module')

@@ -20,11 +20,6 @@ TENT_CONFIG = f'{REPO}/configs/baselines/tent_b_box_coco.py'
 NORM = r'^backbone\.blocks\.\d+\.norm[12]\.(weight|bias)$'
 
 
-@pytest.fixture(scope='module', autouse=True)
-def _one_thread():
-    with torch_threads(1):
-        yield
-
 
 @pytest.fixture(scope='module')
 def cfg(tmp_path_factory):

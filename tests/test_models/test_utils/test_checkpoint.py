@@ -11,7 +11,6 @@ from mmwesam.models.utils import (OFFICIAL_PREFIXES, load_sam_state_dict, read_c
 from mmwesam.models.utils.checkpoint import CheckpointMismatchError
 from mmwesam.registry import MODELS
 
-pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def _build(seed=0, **overrides):
