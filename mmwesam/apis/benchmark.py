@@ -184,12 +184,14 @@ def _bar_chart(results: Dict[str, Dict[str, float]], methods: Sequence[str],
     plt.close(fig)
 
 
-def format_table(results: Dict[str, Dict[str, float]], methods: Sequence[str]) -> str:
+def format_table(results: Dict[str, Dict[str, float]], methods: Sequence[str],
+                 kept: Sequence[str] = None) -> str:
     """A Markdown table, one row per domain plus the mean."""
+    kept = KEPT_DOMAINS if kept is None else kept
     lines = ['| domain | ' + ' | '.join(methods) + ' |',
              '|---|' + '---|' * len(methods)]
     for domain, row in results.items():
-        name = domain + ('' if row.get('kept', True) else ' (not kept)')
+        name = domain + ('' if domain in kept else ' (not kept)')
         lines.append(f'| {name} | ' + ' | '.join(f'{row[m]:.2f}' for m in methods) + ' |')
     means = {m: float(np.mean([row[m] for row in results.values()])) for m in methods}
     lines.append('| **mean** | ' + ' | '.join(f'**{means[m]:.2f}**' for m in methods) + ' |')
@@ -221,15 +223,17 @@ def run_demo(work_dir: str = 'work_dirs/demo', data_root: str = 'data/synthetic_
             models[method] = getattr(run['model'], 'teacher', run['model'])
             print(f'[{index}/{len(chosen)}] {domain:>13s} {method:>7s}: mIoU {run["mIoU"]:.2f}'
                   f'  ({run["seconds"]:.0f}s, total {time.time() - start:.0f}s)', flush=True)
-        row['kept'] = domain in KEPT_DOMAINS
         results[domain] = row
         _draw_overlays(models, root, osp.join(work_dir, f'overlays_{domain}.png'))
     with open(osp.join(work_dir, 'results.json'), 'w') as f:
-        json.dump(results, f, indent=2)
+        json.dump(results, f, indent=2)  # {domain: {method: mIoU}}
+    with open(osp.join(work_dir, 'domains.json'), 'w') as f:
+        json.dump({d: dict(severity=chosen[d], kept=d in KEPT_DOMAINS) for d in results},
+                  f, indent=2)
     _bar_chart(results, ['direct', 'wesam'], osp.join(work_dir, 'results.png'))
     table = format_table(results, ['direct', 'wesam'])
     gains = [row['wesam'] - row['direct'] for row in results.values()]
-    kept = [row['wesam'] - row['direct'] for row in results.values() if row['kept']]
+    kept = [row['wesam'] - row['direct'] for d, row in results.items() if d in KEPT_DOMAINS]
     print('\nDirect vs WeSAM (box prompts, mIoU % on each domain\'s test split)\n' + table)
     print(f'\nmean gain {np.mean(gains):+.2f} mIoU over all shown domains, '
           f'{np.mean(kept) if kept else float("nan"):+.2f} over the kept ones '

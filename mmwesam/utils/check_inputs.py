@@ -68,3 +68,17 @@ def exit_if_missing(problems: List[str], config_path: str) -> None:
         print(f'mmwesam: cannot run {config_path}; missing input:\n' + '\n'.join(problems),
               file=sys.stderr)
         sys.exit(1)
+
+
+def load_tool_config(args) -> Config:
+    """The config of ``tools/train.py`` / ``tools/test.py``: file, --cfg-options,
+    --launcher, and --work-dir (default ``work_dirs/<config name>``, as in mmdet)."""
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    return cfg
