@@ -10,8 +10,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from helpers import (REPO, changed_keys, clone_state, tiny_runner_config, torch_threads,
-                     write_coco_dataset, write_tiny_checkpoint)
+from helpers import REPO, changed_keys, clone_state, tiny_runner_config, write_coco_dataset
 
 ST = {'loss_st_focal', 'loss_st_dice', 'loss_st_iou'}
 LORA = r'\.lora_'
@@ -39,8 +38,6 @@ FAMILIES = {
         model='PromptableSAM', changes=r'^backbone\..*\.lora_',
         losses={'loss_focal', 'loss_dice', 'loss_iou'}, contrast=False),
 }
-
-
 
 
 @pytest.fixture(scope='module')

@@ -4,11 +4,9 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from helpers import build_tiny_wesam, torch_threads, write_tiny_checkpoint
+from helpers import build_tiny_wesam
 from mmwesam.engine.hooks import TeacherUpdateHook
 from mmwesam.registry import HOOKS
-
-
 
 
 @pytest.fixture(scope='module')

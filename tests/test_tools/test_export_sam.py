@@ -1,12 +1,10 @@
 """An adapted (LoRA) model exports to a checkpoint segment_anything loads strictly."""
 import numpy as np
 import torch
-from mmengine.config import Config
 
 from helpers import TINY_CONFIG, TINY_ENCODER, TINY_HEAD, build_official_sam, smooth_image
 from mmwesam.apis import inference_sam, init_model
 from mmwesam.models.backbones import lora_modules
-from mmwesam.models.utils import load_sam_state_dict, to_official_state_dict
 from tools.model_converters.export_sam import export
 
 

@@ -1,6 +1,4 @@
 """Prompted-instance IoU and F1: per instance, mean per image, mean over images."""
-import json
-import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np

@@ -27,8 +27,10 @@ class SAMDataPreprocessor(BaseDataPreprocessor):
     ``resize_backend='pil'`` (default) resizes uint8 images with PIL exactly as
     segment_anything's ``ResizeLongestSide`` does, so SAM sees the very pixels it was
     trained on; ``'torch'`` resizes on the model's device (antialiased bilinear, within
-    one grey level of PIL), which avoids a CPU round trip on a GPU. Each data sample gets ``img_shape`` (the resized size), ``scale_factor``
-    (w, h ratios used for prompts), ``pad_shape`` and ``batch_input_shape``.
+    one grey level of PIL), which avoids a CPU round trip on a GPU.
+
+    Each data sample gets ``img_shape`` (the resized size), ``scale_factor`` (w, h
+    ratios used for prompts), ``pad_shape`` and ``batch_input_shape``.
 
     Branch dicts (``{'weak': [...], 'strong': [...]}`` from mmdet's MultiBranch) are
     processed branch by branch.

@@ -11,11 +11,9 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
 from helpers import (SYNTHETIC_WESAM_CONFIG, TINY_CONFIG, build_tiny_wesam,
-                     torch_threads, write_coco_dataset, write_tiny_checkpoint)
+                     write_coco_dataset)
 from mmwesam.models.segmentors import GridPromptGenerator
 from mmwesam.registry import DATASETS, MODELS
-
-
 
 
 @pytest.fixture(scope='module')

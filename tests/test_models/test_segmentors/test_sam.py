@@ -18,7 +18,6 @@ from mmwesam.registry import MODELS
 from mmwesam.utils.sam_import import import_sam_modeling
 
 
-
 def _build(seed=0, **overrides):
     cfg = Config.fromfile(TINY_CONFIG)
     cfg.model.update(overrides)

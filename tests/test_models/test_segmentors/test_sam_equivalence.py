@@ -1,6 +1,5 @@
 """mmwesam gives segment_anything's own masks for the same official-layout weights."""
 import numpy as np
-import pytest
 import torch
 from mmengine.config import Config
 

@@ -12,14 +12,11 @@ from mmengine.dataset import pseudo_collate
 from mmengine.optim import OptimWrapper
 
 from helpers import (SYNTHETIC_WESAM_CONFIG, build_tiny_wesam, changed_keys, clone_state,
-                     scene_results, torch_threads, weak_strong_pipeline,
-                     write_coco_dataset, write_tiny_checkpoint)
+                     scene_results, weak_strong_pipeline, write_coco_dataset)
 from mmwesam.models.utils import read_checkpoint
 from mmwesam.registry import DATASETS, MODELS
 
 DECODER_TUNING = dict(backbone=dict(lora=None), trainable=(r'^head\.mask_decoder\.', ))
-
-
 
 
 @pytest.fixture(scope='module')

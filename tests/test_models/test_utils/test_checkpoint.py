@@ -12,7 +12,6 @@ from mmwesam.models.utils.checkpoint import CheckpointMismatchError
 from mmwesam.registry import MODELS
 
 
-
 def _build(seed=0, **overrides):
     cfg = Config.fromfile(TINY_CONFIG)
     cfg.model.update(overrides)
