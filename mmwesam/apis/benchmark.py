@@ -33,6 +33,14 @@ KEPT_DOMAINS = ('low_contrast', )
 DEMO_SPLITS = dict(adapt=200, val=50, test=100)
 
 
+def candidate_severity(direct: Dict[str, float], low: float = 50, high: float = 80
+                       ) -> Optional[int]:
+    """The selection rule's candidate: the most severe level (keys '1'..'5') whose
+    Direct mIoU lies in [low, high]; None if no level does."""
+    in_range = [int(s) for s, v in direct.items() if low <= v <= high]
+    return max(in_range) if in_range else None
+
+
 def _model_cfg(cfg):
     """The PromptableSAM config inside a method's model config."""
     return cfg.model.segmentor if 'segmentor' in cfg.model else cfg.model
@@ -41,10 +49,11 @@ def _model_cfg(cfg):
 def build_method_cfg(method: str, data_root: str, work_dir: str, prompt: str = 'box',
                      seed: int = 0, iters: Optional[int] = None,
                      adapt_root: Optional[str] = None, adapt_ann: Optional[str] = None,
-                     eval_split: str = 'test',
+                     eval_split: str = 'test', lr: Optional[float] = None,
                      source_checkpoint: str = SOURCE_CHECKPOINT):
     """The config of one run: ``method`` adapted on ``adapt_root`` (default: the
-    domain's own adapt split) and evaluated on ``data_root``'s ``eval_split``."""
+    domain's own adapt split) and evaluated on ``data_root``'s ``eval_split``; ``lr``
+    overrides the config's learning rate (tuning on the validation split)."""
     from mmengine.config import Config
     config, _ = METHODS[method]
     cfg = Config.fromfile(osp.join(REPO, config))
@@ -58,6 +67,8 @@ def build_method_cfg(method: str, data_root: str, work_dir: str, prompt: str = '
     for loader in ('val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = data_root
     cfg.test_dataloader.dataset.ann_file = f'annotations/instances_{eval_split}.json'
+    if lr is not None:
+        cfg.optim_wrapper.optimizer.lr = lr
     if iters is not None:
         cfg.train_cfg.max_iters = iters
         cfg.default_hooks.checkpoint.interval = iters

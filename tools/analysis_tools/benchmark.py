@@ -2,13 +2,15 @@
 
     python tools/analysis_tools/benchmark.py [--domains ...] [--prompts box point poly]
         [--methods direct tent selftrain_only ema_teacher wesam supervised] [--seeds 0 1]
-        [--control] [--out work_dirs/benchmark]
+        [--control] [--out work_dirs/benchmark] [--eval-split val --lr 3e-4]
 
 Each trained method runs a fixed number of iterations and the FINAL weights are
 evaluated on the test split; intervals are paired 95% t-intervals over test images of
 (method - Direct). ``--control`` adds WeSAM adapted on SOURCE images and tested on the
 target (how much of a gain is domain adaptation at all). Writes results.json and
 results.md; finished runs are reused, so an interrupted benchmark resumes.
+Hyper-parameters are tuned with ``--eval-split val`` (and e.g. ``--lr``, ``--iters``),
+never on the test split.
 """
 import argparse
 import json
@@ -33,6 +35,9 @@ def main() -> None:
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1])
     parser.add_argument('--control', action='store_true')
     parser.add_argument('--iters', type=int, default=None)
+    parser.add_argument('--lr', type=float, default=None,
+                        help='override every trained method\'s lr (tuning on val)')
+    parser.add_argument('--eval-split', default='test', choices=['test', 'val'])
     parser.add_argument('--data-root', default='data/synthetic_demo')
     parser.add_argument('--out', default='work_dirs/benchmark')
     args = parser.parse_args()
@@ -51,7 +56,8 @@ def main() -> None:
         if key not in runs:
             result = run_method(method, osp.join(args.data_root, domain) + '/',
                                 osp.join(args.out, key), prompt=prompt, seed=seed,
-                                iters=args.iters, **kwargs)
+                                iters=args.iters, lr=args.lr,
+                                eval_split=args.eval_split, **kwargs)
             result.pop('model')
             runs[key] = result
             with open(runs_file, 'w') as f:

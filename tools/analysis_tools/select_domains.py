@@ -1,22 +1,29 @@
-"""Choose the benchmark's target domains on principle, before any WeSAM run.
+"""Choose the benchmark's target domains and severities on principle, before any WeSAM run.
 
-    python tools/analysis_tools/select_domains.py [--domains ...] [--severities 2 3 4]
+    python tools/analysis_tools/select_domains.py [--domains ...] [--severities 1 2 3 4 5]
 
-For each candidate (domain, severity) it measures, on the VALIDATION split, Direct (the
-source model as it is) and the supervised upper bound (fine-tuned with GT masks of the
-adapt split), and keeps the domains where 50 <= Direct <= 80 and
-supervised >= Direct + 10, i.e. where a shift exists that labels can fix. Writes
-work_dirs/select_domains/selection.json and prints a table.
+The rule, fixed before any adaptation method is run (all numbers on the VALIDATION split,
+box prompts, the shipped source model):
+
+1. For every target domain, measure Direct (the source model as it is) at each severity.
+2. The domain's candidate severity is the MOST severe one with 50 <= Direct <= 80: the
+   strongest shift whose pseudo labels are still usable.
+3. Train the supervised upper bound (GT masks of the adapt split, the same low-rank
+   parameters and schedule as the adaptation methods) at that severity; keep the domain
+   if supervised >= Direct + 10, i.e. a shift exists that labels can fix.
+
+Writes ``<work-dir>/selection.json`` (resumable: finished measurements are reused) and
+prints a Markdown table.
 """
 import argparse
 import json
 import os
 import os.path as osp
 import sys
-
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmwesam.apis.benchmark import DEMO_SPLITS, run_method  # noqa: E402
+from mmwesam.apis.benchmark import (DEMO_SPLITS, candidate_severity,  # noqa: E402
+                                    run_method)
 from mmwesam.datasets.synthetic import DOMAINS, generate_domain  # noqa: E402
 from mmwesam.utils import setup_torch  # noqa: E402
 
@@ -25,12 +32,21 @@ def _fmt(value) -> str:
     return '-' if value is None else f'{value:.2f}'
 
 
+def _ensure_split(data_root: str, domain: str, severity: int, split: str) -> str:
+    """Generate one split of ``domain`` at ``severity`` (seeded: the same files always)."""
+    name = f'{domain}_s{severity}'
+    root = osp.join(data_root, name)
+    if not osp.isfile(osp.join(root, 'annotations', f'instances_{split}.json')):
+        generate_domain(data_root, domain, {split: DEMO_SPLITS[split]}, severity=severity,
+                        subdir=name)
+    return root + '/'
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[1])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--domains', nargs='+',
                         default=[d for d, s in DOMAINS.items() if s.role == 'target'])
-    parser.add_argument('--severities', nargs='+', type=int, default=None,
-                        help='severities to try (default: each domain\'s default)')
+    parser.add_argument('--severities', nargs='+', type=int, default=[1, 2, 3, 4, 5])
     parser.add_argument('--data-root', default='data/synthetic_select')
     parser.add_argument('--work-dir', default='work_dirs/select_domains')
     parser.add_argument('--iters', type=int, default=None)
@@ -41,35 +57,48 @@ def main() -> None:
     os.makedirs(args.work_dir, exist_ok=True)
     out_file = osp.join(args.work_dir, 'selection.json')
     rows = json.load(open(out_file)) if osp.isfile(out_file) else {}
+
+    def save():
+        with open(out_file, 'w') as f:
+            json.dump(rows, f, indent=2)
+
+    low, high = args.direct_range
     for domain in args.domains:
-        for severity in args.severities or [None]:
-            name = domain if severity is None else f'{domain}_s{severity}'
-            if name in rows:
+        row = rows.setdefault(domain, dict(direct={}, severity=None, supervised=None))
+        for severity in args.severities:
+            if str(severity) in row['direct']:
                 continue
-            root = osp.join(args.data_root, name)
-            if not osp.isfile(osp.join(root, 'annotations', 'instances_val.json')):
-                generate_domain(args.data_root, domain, DEMO_SPLITS, severity=severity,
-                                subdir=name)
-            row = dict(domain=domain, severity=severity)
-            low, high = args.direct_range
-            for method in ('direct', 'supervised'):
-                if method == 'supervised' and not low <= row['direct'] <= high:
-                    row[method] = None  # excluded by Direct alone: no need to train
-                    continue
-                run = run_method(method, root + '/', osp.join(args.work_dir, name, method),
-                                 eval_split='val', iters=args.iters)
-                row[method] = run['mIoU']
-            row['kept'] = bool(row['supervised'] is not None and
-                               row['supervised'] >= row['direct'] + args.min_headroom)
-            rows[name] = row
-            print(f'{name:>18s}: Direct {row["direct"]:.2f}  supervised '
-                  f'{_fmt(row["supervised"])}  kept={row["kept"]}', flush=True)
-            with open(out_file, 'w') as f:
-                json.dump(rows, f, indent=2)
-    print('\n| domain | severity | Direct (val) | supervised (val) | kept |\n|---|---|---|---|---|')
-    for name, row in rows.items():
-        print(f'| {row["domain"]} | {row["severity"]} | {row["direct"]:.2f} | '
-              f'{_fmt(row["supervised"])} | {"yes" if row["kept"] else "no"} |')
+            root = _ensure_split(args.data_root, domain, severity, 'val')
+            run = run_method('direct', root, osp.join(args.work_dir, f'{domain}_s{severity}',
+                                                      'direct'), eval_split='val')
+            row['direct'][str(severity)] = run['mIoU']
+            print(f'{domain} s{severity}: Direct {run["mIoU"]:.2f}', flush=True)
+            save()
+        severity = candidate_severity(row['direct'], low, high)
+        row['severity'] = severity
+        if severity is not None and row.get('supervised') is None:
+            _ensure_split(args.data_root, domain, severity, 'adapt')
+            root = _ensure_split(args.data_root, domain, severity, 'val')
+            run = run_method('supervised', root,
+                             osp.join(args.work_dir, f'{domain}_s{severity}', 'supervised'),
+                             eval_split='val', iters=args.iters)
+            row['supervised'] = run['mIoU']
+        direct = row['direct'][str(severity)] if severity is not None else None
+        row['kept'] = bool(row['supervised'] is not None and
+                           row['supervised'] >= direct + args.min_headroom)
+        print(f'{domain}: candidate severity {severity}, Direct {_fmt(direct)}, '
+              f'supervised {_fmt(row["supervised"])}, kept={row["kept"]}', flush=True)
+        save()
+    levels = ' | '.join(f's{s}' for s in args.severities)
+    print(f'\n| domain | Direct (val) {levels} | candidate | supervised (val) | kept |')
+    print('|---|' + '---|' * len(args.severities) + '---|---|---|')
+    for domain, row in rows.items():
+        cells = ' | '.join(_fmt(row['direct'].get(str(s))) for s in args.severities)
+        sev = row['severity']
+        direct = row['direct'][str(sev)] if sev is not None else None
+        print(f'| {domain} | {cells} | {sev if sev else "-"} | {_fmt(row["supervised"])} '
+              f'({_fmt(None if direct is None or row["supervised"] is None else row["supervised"] - direct)}) | '
+              f'{"yes" if row["kept"] else "no"} |')
 
 
 if __name__ == '__main__':

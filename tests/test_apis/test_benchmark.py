@@ -1,0 +1,89 @@
+"""Tests of the synthetic benchmark's shared library (selection rule, statistics, configs)."""
+import json
+
+import numpy as np
+import pytest
+
+from mmwesam.apis.benchmark import (METHODS, build_method_cfg, candidate_severity,
+                                    format_table, paired_interval)
+
+
+def test_candidate_severity_is_most_severe_in_range():
+    direct = {'1': 88.0, '2': 79.9, '3': 64.0, '4': 50.0, '5': 41.0}
+    assert candidate_severity(direct) == 4
+    assert candidate_severity(direct, 60, 80) == 3
+    assert candidate_severity({'1': 85.0, '2': 81.0}) is None
+    assert candidate_severity({'1': 45.0}) is None
+
+
+def _write(path, values):
+    with open(path, 'w') as f:
+        json.dump([dict(img_id=i, iou=v) for i, v in enumerate(values)], f)
+    return str(path)
+
+
+def test_paired_interval(tmp_path):
+    rng = np.random.default_rng(0)
+    base = rng.uniform(0.4, 0.8, 30)
+    diff = rng.normal(0.03, 0.02, 30)
+    a = _write(tmp_path / 'a.json', base + diff)
+    b = _write(tmp_path / 'b.json', base)
+    out = paired_interval(a, b)
+    d = diff * 100
+    # t quantile of 29 degrees of freedom at 0.975
+    half = 2.045229642 * d.std(ddof=1) / np.sqrt(30)
+    assert out['n'] == 30
+    assert out['mean'] == pytest.approx(d.mean(), abs=1e-9)
+    assert out['low'] == pytest.approx(d.mean() - half, abs=1e-6)
+    assert out['high'] == pytest.approx(d.mean() + half, abs=1e-6)
+    # images missing from one side are left out of the pairing
+    c = _write(tmp_path / 'c.json', base[:10])
+    assert paired_interval(a, c)['n'] == 10
+
+
+def test_format_table_mean_and_flags():
+    results = {'fog': {'direct': 50.0, 'wesam': 56.0}, 'jpeg': {'direct': 70.0, 'wesam': 71.0}}
+    table = format_table(results, ['direct', 'wesam'], kept=('fog', ))
+    lines = table.splitlines()
+    assert lines[2] == '| fog | 50.00 | 56.00 |'
+    assert lines[3] == '| jpeg (not kept) | 70.00 | 71.00 |'
+    assert lines[4] == '| **mean** | **60.00** | **63.50** |'
+
+
+@pytest.mark.parametrize('method', list(METHODS))
+def test_build_method_cfg(method, tmp_path):
+    cfg = build_method_cfg(method, 'data/x/fog/', str(tmp_path), prompt='point', seed=3,
+                           iters=7, eval_split='val', adapt_root='data/x/source/',
+                           adapt_ann='annotations/instances_train.json',
+                           lr=2e-4, source_checkpoint='ckpt.pth')
+    model = cfg.model.get('segmentor', cfg.model)
+    assert model.init_cfg == dict(type='Pretrained', checkpoint='ckpt.pth')
+    assert model.prompt_type == model.test_prompt_type == 'point'
+    assert cfg.train_dataloader.dataset.data_root == 'data/x/source/'
+    assert cfg.train_dataloader.dataset.ann_file == 'annotations/instances_train.json'
+    assert cfg.test_dataloader.dataset.data_root == 'data/x/fog/'
+    assert cfg.test_dataloader.dataset.ann_file == 'annotations/instances_val.json'
+    assert cfg.train_cfg.max_iters == 7
+    assert cfg.train_cfg.val_interval > 7  # the final weights are what is scored
+    assert cfg.randomness == dict(seed=3)
+    assert cfg.param_scheduler[0].end <= 7
+    assert cfg.optim_wrapper.optimizer.lr == 2e-4
+
+
+def test_run_demo_end_to_end(tmp_path, monkeypatch):
+    """The README's first command on a miniature split: files, structure, and Direct's
+    number equal to a separate evaluation of the shipped source model."""
+    from mmwesam.apis import benchmark
+    monkeypatch.setattr(benchmark, 'DEMO_SPLITS', dict(adapt=4, val=2, test=3))
+    work_dir, data_root = tmp_path / 'demo', tmp_path / 'data'
+    results = benchmark.run_demo(work_dir=str(work_dir), data_root=str(data_root),
+                                 domains=['fog'], iters=2)
+    with open(work_dir / 'results.json') as f:
+        assert json.load(f) == results
+    assert set(results) == {'fog'} and set(results['fog']) == {'direct', 'wesam'}
+    assert all(0 <= v <= 100 for v in results['fog'].values())
+    for name in ('results.png', 'overlays_fog.png', 'domains.json'):
+        assert (work_dir / name).stat().st_size > 0
+    direct = benchmark.run_method('direct', str(data_root / 'fog') + '/',
+                                  str(tmp_path / 'direct_again'))
+    assert direct['mIoU'] == pytest.approx(results['fog']['direct'], abs=1e-6)
