@@ -112,6 +112,44 @@ def run_method(method: str, data_root: str, work_dir: str, **kwargs) -> dict:
     return result
 
 
+def run_key(domain: str, prompt: str, method: str, seed: int = 0) -> str:
+    """The name of one run in ``runs.json`` (also its work dir under the output dir)."""
+    return f'{domain}/{prompt}/direct' if method == 'direct' else \
+        f'{domain}/{prompt}/{method}/seed{seed}'
+
+
+class RunRecord:
+    """``<out_dir>/runs.json``: finished runs by :func:`run_key`, saved after each run,
+    so an interrupted benchmark resumes and the benchmark reuses the demo's runs
+    (``benchmark.py --out work_dirs/demo``)."""
+
+    def __init__(self, out_dir: str) -> None:
+        self.out_dir = out_dir
+        self.file = osp.join(out_dir, 'runs.json')
+        self.runs: Dict[str, dict] = {}
+        if osp.isfile(self.file):
+            with open(self.file) as f:
+                self.runs = json.load(f)
+
+    def get(self, key: str, settings: dict) -> Optional[dict]:
+        """The finished run ``key`` (None if not run yet); an error if it was run with
+        other settings (iterations, lr, evaluation split), never a silent mix."""
+        run = self.runs.get(key)
+        if run is not None and run.get('settings') != settings:
+            raise ValueError(f'{self.file}: run {key!r} was made with settings '
+                             f'{run.get("settings")}, not {settings}; use another output '
+                             'directory')
+        return run
+
+    def add(self, key: str, result: dict, settings: dict) -> dict:
+        self.runs[key] = {k: v for k, v in result.items() if k != 'model'}
+        self.runs[key]['settings'] = settings
+        os.makedirs(self.out_dir, exist_ok=True)
+        with open(self.file, 'w') as f:
+            json.dump(self.runs, f, indent=2)
+        return self.runs[key]
+
+
 def paired_interval(per_image_a: str, per_image_b: str, confidence: float = 0.95
                     ) -> Dict[str, float]:
     """Mean and t-interval of per-image IoU differences (a - b), in points."""
@@ -223,13 +261,16 @@ def run_demo(work_dir: str = 'work_dirs/demo', data_root: str = 'data/synthetic_
     os.makedirs(work_dir, exist_ok=True)
     ensure_domains(data_root, chosen, DEMO_SPLITS)
     results: Dict[str, Dict[str, float]] = {}
+    record = RunRecord(work_dir)
     start = time.time()
     for index, domain in enumerate(chosen, 1):
         root = osp.join(data_root, domain) + '/'
         row = {}
         models = {}
         for method in ('direct', 'wesam'):
-            run = run_method(method, root, osp.join(work_dir, domain, method), iters=iters)
+            key = run_key(domain, 'box', method)
+            run = run_method(method, root, osp.join(work_dir, key), iters=iters)
+            record.add(key, run, dict(iters=iters, lr=None, eval_split='test'))
             row[method] = run['mIoU']
             models[method] = getattr(run['model'], 'teacher', run['model'])
             print(f'[{index}/{len(chosen)}] {domain:>13s} {method:>7s}: mIoU {run["mIoU"]:.2f}'

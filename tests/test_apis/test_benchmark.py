@@ -82,8 +82,26 @@ def test_run_demo_end_to_end(tmp_path, monkeypatch):
         assert json.load(f) == results
     assert set(results) == {'fog'} and set(results['fog']) == {'direct', 'wesam'}
     assert all(0 <= v <= 100 for v in results['fog'].values())
+    with open(work_dir / 'runs.json') as f:  # what benchmark.py --out <work_dir> reuses
+        runs = json.load(f)
+    assert runs['fog/box/wesam/seed0']['mIoU'] == results['fog']['wesam']
+    assert runs['fog/box/direct']['settings'] == dict(iters=2, lr=None, eval_split='test')
     for name in ('results.png', 'overlays_fog.png', 'domains.json'):
         assert (work_dir / name).stat().st_size > 0
     direct = benchmark.run_method('direct', str(data_root / 'fog') + '/',
                                   str(tmp_path / 'direct_again'))
     assert direct['mIoU'] == pytest.approx(results['fog']['direct'], abs=1e-6)
+
+
+def test_run_record_resumes_and_refuses_other_settings(tmp_path):
+    from mmwesam.apis.benchmark import RunRecord, run_key
+    settings = dict(iters=None, lr=None, eval_split='test')
+    record = RunRecord(str(tmp_path))
+    key = run_key('fog', 'box', 'wesam', 1)
+    assert key == 'fog/box/wesam/seed1' and run_key('fog', 'box', 'direct') == 'fog/box/direct'
+    assert record.get(key, settings) is None
+    record.add(key, dict(mIoU=61.5, model=object()), settings)
+    again = RunRecord(str(tmp_path))  # read back from runs.json
+    assert again.get(key, settings) == dict(mIoU=61.5, settings=settings)
+    with pytest.raises(ValueError, match='fog/box/wesam/seed1'):
+        again.get(key, dict(settings, lr=3e-4))

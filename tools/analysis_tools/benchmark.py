@@ -23,7 +23,8 @@ import numpy as np
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mmwesam.apis.benchmark import (DEMO_DOMAINS, DEMO_SPLITS, METHODS,  # noqa: E402
-                                    ensure_domains, paired_interval, run_method)
+                                    RunRecord, ensure_domains, paired_interval,
+                                    run_key, run_method)
 from mmwesam.utils import setup_torch  # noqa: E402
 
 
@@ -49,32 +50,30 @@ def main() -> None:
         ensure_domains(args.data_root, {'source': None},
                        dict(train=DEMO_SPLITS['adapt'], val=DEMO_SPLITS['val'],
                             test=DEMO_SPLITS['test']))
-    runs_file = osp.join(args.out, 'runs.json')
-    runs = json.load(open(runs_file)) if osp.isfile(runs_file) else {}
+    runs = RunRecord(args.out)
+
+    settings = dict(iters=args.iters, lr=args.lr, eval_split=args.eval_split)
 
     def run(key, method, domain, prompt, seed, **kwargs):
-        if key not in runs:
+        result = runs.get(key, settings)
+        if result is None:
             result = run_method(method, osp.join(args.data_root, domain) + '/',
                                 osp.join(args.out, key), prompt=prompt, seed=seed,
-                                iters=args.iters, lr=args.lr,
-                                eval_split=args.eval_split, **kwargs)
-            result.pop('model')
-            runs[key] = result
-            with open(runs_file, 'w') as f:
-                json.dump(runs, f, indent=2)
+                                **settings, **kwargs)
+            result = runs.add(key, result, settings)
             print(f'{key}: mIoU {result["mIoU"]:.2f} ({result["seconds"]:.0f}s)', flush=True)
-        return runs[key]
+        return result
 
     methods = list(args.methods) + (['wesam_source_control'] if args.control else [])
     table = {}
     for domain in args.domains:
         for prompt in args.prompts:
-            direct = run(f'{domain}/{prompt}/direct', 'direct', domain, prompt, 0)
+            direct = run(run_key(domain, prompt, 'direct'), 'direct', domain, prompt, 0)
             cell = {}
             for method in methods:
                 scores, intervals = [], []
                 for seed in (args.seeds if method != 'direct' else [0]):
-                    key = f'{domain}/{prompt}/{method}/seed{seed}'
+                    key = run_key(domain, prompt, method, seed)
                     if method == 'direct':
                         result = direct
                     elif method == 'wesam_source_control':

@@ -96,8 +96,9 @@ def main() -> None:
         cells = ' | '.join(_fmt(row['direct'].get(str(s))) for s in args.severities)
         sev = row['severity']
         direct = row['direct'][str(sev)] if sev is not None else None
-        print(f'| {domain} | {cells} | {sev if sev else "-"} | {_fmt(row["supervised"])} '
-              f'({_fmt(None if direct is None or row["supervised"] is None else row["supervised"] - direct)}) | '
+        sup = row['supervised']
+        gain = None if direct is None or sup is None else sup - direct
+        print(f'| {domain} | {cells} | {sev if sev else "-"} | {_fmt(sup)} ({_fmt(gain)}) | '
               f'{"yes" if row["kept"] else "no"} |')
 
 
