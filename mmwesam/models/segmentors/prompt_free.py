@@ -92,8 +92,8 @@ class GridPromptGenerator:
         return result
 
 
-def split_branches(inputs: dict, data_samples: dict) -> Tuple[torch.Tensor, torch.Tensor,
-                                                               list, list]:
+def split_branches(inputs: dict,
+                   data_samples: dict) -> Tuple[torch.Tensor, torch.Tensor, list, list]:
     """The weak and strong views of a MultiBranch batch."""
     for branch in ('weak', 'strong'):
         if branch not in inputs:
