@@ -105,3 +105,16 @@ def test_run_record_resumes_and_refuses_other_settings(tmp_path):
     assert again.get(key, settings) == dict(mIoU=61.5, settings=settings)
     with pytest.raises(ValueError, match='fog/box/wesam/seed1'):
         again.get(key, dict(settings, lr=3e-4))
+
+
+def test_ensure_domains_regenerates_other_severity(tmp_path):
+    from mmwesam.apis.benchmark import ensure_domains
+    splits = dict(adapt=1, val=1, test=2)
+    ann = tmp_path / 'fog' / 'annotations' / 'instances_test.json'
+    ensure_domains(str(tmp_path), {'fog': 2}, splits)
+    first = ann.stat().st_mtime_ns
+    ensure_domains(str(tmp_path), {'fog': 2}, splits)  # same severity: reused
+    assert ann.stat().st_mtime_ns == first
+    ensure_domains(str(tmp_path), {'fog': 5}, splits)  # stale severity: regenerated
+    with open(ann) as f:
+        assert json.load(f)['info']['severity'] == 5
