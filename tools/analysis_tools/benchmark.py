@@ -7,8 +7,9 @@
 Each trained method runs a fixed number of iterations and the FINAL weights are
 evaluated on the test split; intervals are paired 95% t-intervals over test images of
 (method - Direct). ``--control`` adds WeSAM adapted on SOURCE images and tested on the
-target (how much of a gain is domain adaptation at all). Writes results.json and
-results.md; finished runs are reused, so an interrupted benchmark resumes.
+target (how much of a gain is domain adaptation at all). Writes benchmark.json and
+benchmark.md (not the demo's results.json, so `--out work_dirs/demo` can extend the demo);
+finished runs are reused, so an interrupted benchmark resumes.
 Hyper-parameters are tuned with ``--eval-split val`` (and e.g. ``--lr``, ``--iters``),
 never on the test split.
 """
@@ -89,7 +90,7 @@ def main() -> None:
                 cell[method] = dict(mIoU=float(np.mean(scores)), seeds=scores,
                                     vs_direct=intervals)
             table[f'{domain}/{prompt}'] = cell
-    with open(osp.join(args.out, 'results.json'), 'w') as f:
+    with open(osp.join(args.out, 'benchmark.json'), 'w') as f:
         json.dump(table, f, indent=2)
     lines = ['| domain / prompt | ' + ' | '.join(methods) + ' |',
              '|---|' + '---|' * len(methods)]
@@ -111,7 +112,7 @@ def main() -> None:
         lines.append(f'| **mean ({prompt})** | ' + ' | '.join(f'**{v:.2f}**' for v in means)
                      + ' |')
     markdown = '\n'.join(lines)
-    with open(osp.join(args.out, 'results.md'), 'w') as f:
+    with open(osp.join(args.out, 'benchmark.md'), 'w') as f:
         f.write(markdown + '\n\nCells: final mIoU (mean over seeds) and, in brackets, the '
                 'gain over Direct with its paired 95% interval over test images '
                 '(seed-averaged).\n')
