@@ -122,7 +122,9 @@ def run_key(domain: str, prompt: str, method: str, seed: int = 0) -> str:
 class RunRecord:
     """``<out_dir>/runs.json``: finished runs by :func:`run_key`, saved after each run,
     so an interrupted benchmark resumes and the benchmark reuses the demo's runs
-    (``benchmark.py --out work_dirs/demo``)."""
+    (``benchmark.py --out work_dirs/demo``). A run's settings are the command-line
+    overrides (iterations, lr, split); editing a method's config does not invalidate
+    recorded runs, so use a new output directory after such an edit."""
 
     def __init__(self, out_dir: str) -> None:
         self.out_dir = out_dir
@@ -170,8 +172,7 @@ def paired_interval(per_image_a: str, per_image_b: str, confidence: float = 0.95
 def ensure_domains(data_root: str, domains: Dict[str, int], splits: Dict[str, int],
                    seed: int = 0) -> None:
     """Generate the domains that are not there yet (seeded; the same files every time)."""
-    from mmwesam.datasets.synthetic import generate_domain
-    from mmwesam.datasets.synthetic import DOMAINS
+    from mmwesam.datasets.synthetic import DOMAINS, generate_domain
     for domain, severity in domains.items():
         if severity is None:
             severity = DOMAINS[domain].default_severity

@@ -20,6 +20,7 @@ import json
 import os
 import os.path as osp
 import sys
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mmwesam.apis.benchmark import (DEMO_SPLITS, candidate_severity,  # noqa: E402
@@ -75,8 +76,10 @@ def main() -> None:
             print(f'{domain} s{severity}: Direct {run["mIoU"]:.2f}', flush=True)
             save()
         severity = candidate_severity(row['direct'], low, high)
+        if row['severity'] != severity:  # a resumed run with other levels: retrain
+            row['supervised'] = None
         row['severity'] = severity
-        if severity is not None and row.get('supervised') is None:
+        if severity is not None and row['supervised'] is None:
             _ensure_split(args.data_root, domain, severity, 'adapt')
             root = _ensure_split(args.data_root, domain, severity, 'val')
             run = run_method('supervised', root,
