@@ -13,5 +13,9 @@ model = dict(
                      loss_weight=1.0),
     loss_contrast=dict(type='InstanceContrastLoss', temperature=0.3, loss_weight=1.0))
 custom_hooks = [dict(type='TeacherUpdateHook', momentum=None)]
-optim_wrapper = dict(optimizer=dict(lr=1e-4))  # WeSAM's lr (1e-3 makes pseudo labels swing)
+# lr chosen on the validation split, box prompts, seed 0, grid {1e-4, 1e-3}
+# (tools/analysis_tools/select_lr.py; mean val mIoU over the four kept domains,
+# Direct 56.87): 1e-4 57.13, 1e-3 60.30. The paper's 1e-4 is for ViT-B and far longer
+# schedules; here it barely moves the LoRA weights in 300 iterations.
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
 train_dataloader = dict(dataset=dict(pipeline={{_base_.weak_strong_train_pipeline}}))

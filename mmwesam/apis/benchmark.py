@@ -4,6 +4,7 @@ Every run goes through the same configs and MMEngine runners as a real dataset; 
 the data root, prompt type, seed and iteration count are set here. The evaluated
 weights are the FINAL ones of a fixed-length run (no best point of a curve).
 """
+import hashlib
 import json
 import os
 import os.path as osp
@@ -119,12 +120,35 @@ def run_key(domain: str, prompt: str, method: str, seed: int = 0) -> str:
         f'{domain}/{prompt}/{method}/seed{seed}'
 
 
+def _file_digest(path: str) -> str:
+    if not osp.isfile(path):
+        return 'missing'
+    with open(path, 'rb') as f:
+        return hashlib.sha1(f.read()).hexdigest()[:12]
+
+
+def run_settings(method: str, iters: Optional[int] = None, lr: Optional[float] = None,
+                 eval_split: str = 'test', source_checkpoint: str = SOURCE_CHECKPOINT,
+                 **kwargs) -> dict:
+    """What a recorded run was made with, beyond its key (domain, prompt, method, seed):
+    the command-line overrides plus fingerprints of the method's resolved run config
+    (lr, iterations, loss weights, ...; after the overrides, without paths) and of the
+    source checkpoint's bytes. Editing a config or retraining the source model makes older
+    records stale: :meth:`RunRecord.get` then refuses them instead of reusing them."""
+    cfg = build_method_cfg(method, '<data_root>/', '<work_dir>', iters=iters, lr=lr,
+                           eval_split=eval_split, source_checkpoint='<source>', **kwargs)
+    cfg.pop('experiment_name')  # unique per build (a timestamp)
+    text = json.dumps(cfg.to_dict(), sort_keys=True, default=str)
+    return dict(iters=iters, lr=lr, eval_split=eval_split,
+                config=hashlib.sha1(text.encode()).hexdigest()[:12],
+                source=_file_digest(source_checkpoint))
+
+
 class RunRecord:
     """``<out_dir>/runs.json``: finished runs by :func:`run_key`, saved after each run,
     so an interrupted benchmark resumes and the benchmark reuses the demo's runs
-    (``benchmark.py --out work_dirs/demo``). A run's settings are the command-line
-    overrides (iterations, lr, split); editing a method's config does not invalidate
-    recorded runs, so use a new output directory after such an edit."""
+    (``benchmark.py --out work_dirs/demo``). Each run carries its :func:`run_settings`;
+    a recorded run whose settings differ from the requested ones is an error."""
 
     def __init__(self, out_dir: str) -> None:
         self.out_dir = out_dir
@@ -134,14 +158,21 @@ class RunRecord:
             with open(self.file) as f:
                 self.runs = json.load(f)
 
-    def get(self, key: str, settings: dict) -> Optional[dict]:
-        """The finished run ``key`` (None if not run yet); an error if it was run with
-        other settings (iterations, lr, evaluation split), never a silent mix."""
+    def get(self, key: str, settings: dict, rerun_stale: bool = False) -> Optional[dict]:
+        """The finished run ``key`` (None if not run yet); a run made with other settings
+        (overrides, config or source model) is an error, or, with ``rerun_stale``, None
+        so that it is made again (and replaced); never a silent mix."""
         run = self.runs.get(key)
         if run is not None and run.get('settings') != settings:
+            if rerun_stale:
+                print(f'[runs] {key}: recorded with {run.get("settings")}, now {settings}; '
+                      'running it again', flush=True)
+                return None
             raise ValueError(f'{self.file}: run {key!r} was made with settings '
-                             f'{run.get("settings")}, not {settings}; use another output '
-                             'directory')
+                             f'{run.get("settings")}, not {settings} (other overrides, an '
+                             'edited config or another source model); use another output '
+                             'directory, rerun stale runs (benchmark.py --rerun-stale) or '
+                             'delete the run from runs.json')
         return run
 
     def add(self, key: str, result: dict, settings: dict) -> dict:
@@ -282,7 +313,7 @@ def run_demo(work_dir: str = 'work_dirs/demo', data_root: str = 'data/synthetic_
         for method in ('direct', 'wesam'):
             key = run_key(domain, 'box', method)
             run = run_method(method, root, osp.join(work_dir, key), iters=iters)
-            record.add(key, run, dict(iters=iters, lr=None, eval_split='test'))
+            record.add(key, run, run_settings(method, iters=iters))
             row[method] = run['mIoU']
             models[method] = getattr(run['model'], 'teacher', run['model'])
             print(f'[{index}/{len(chosen)}] {domain:>13s} {method:>7s}: mIoU {run["mIoU"]:.2f}'
@@ -305,3 +336,20 @@ def run_demo(work_dir: str = 'work_dirs/demo', data_root: str = 'data/synthetic_
           f'chart {work_dir}/results.png, overlays {work_dir}/overlays_*.png '
           f'({time.time() - start:.0f}s)')
     return results
+
+
+def choose_lr(scores: Dict[str, Dict[str, float]]) -> tuple:
+    """The lr search's rule: ``scores`` is {lr: {domain: validation mIoU}}; the chosen lr
+    has the highest mean over domains (ties go to the smaller lr, the more conservative
+    step). Every lr must cover the same domains, or the means would not compare.
+    Returns ``(chosen lr, {lr: mean})``."""
+    if not scores:
+        raise ValueError('choose_lr: no lr was evaluated')
+    domains = {lr: sorted(row) for lr, row in scores.items()}
+    first = next(iter(domains.values()))
+    for lr, names in domains.items():
+        if names != first or not names:
+            raise ValueError(f'choose_lr: lr {lr} covers domains {names}, expected {first}')
+    means = {lr: float(np.mean(list(row.values()))) for lr, row in scores.items()}
+    chosen = max(sorted(means, key=float), key=lambda lr: means[lr])
+    return chosen, means

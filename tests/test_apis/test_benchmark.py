@@ -1,11 +1,12 @@
 """Tests of the synthetic benchmark's shared library (selection rule, statistics, configs)."""
 import json
+import os.path as osp
 
 import numpy as np
 import pytest
 
 from mmwesam.apis.benchmark import (METHODS, build_method_cfg, candidate_severity,
-                                    format_table, paired_interval)
+                                    choose_lr, format_table, paired_interval)
 
 
 def test_candidate_severity_is_most_severe_in_range():
@@ -14,6 +15,22 @@ def test_candidate_severity_is_most_severe_in_range():
     assert candidate_severity(direct, 60, 80) == 3
     assert candidate_severity({'1': 85.0, '2': 81.0}) is None
     assert candidate_severity({'1': 45.0}) is None
+
+
+def test_choose_lr_highest_mean_ties_to_smaller():
+    scores = {'1e-4': {'fog': 50.0, 'medical': 60.0},  # mean 55
+              '1e-3': {'fog': 48.0, 'medical': 66.0},  # mean 57: one domain worse
+              '3e-3': {'fog': 40.0, 'medical': 70.0}}  # mean 55
+    chosen, means = choose_lr(scores)
+    assert chosen == '1e-3'
+    assert means == pytest.approx({'1e-4': 55.0, '1e-3': 57.0, '3e-3': 55.0})
+    # a tie goes to the smaller lr, whatever the order of the dict
+    tie = {'1e-3': {'fog': 52.0}, '1e-4': {'fog': 52.0}}
+    assert choose_lr(tie)[0] == '1e-4'
+    with pytest.raises(ValueError, match='covers domains'):
+        choose_lr({'1e-4': {'fog': 50.0}, '1e-3': {'medical': 60.0}})
+    with pytest.raises(ValueError, match='no lr'):
+        choose_lr({})
 
 
 def _write(path, values):
@@ -85,7 +102,8 @@ def test_run_demo_end_to_end(tmp_path, monkeypatch):
     with open(work_dir / 'runs.json') as f:  # what benchmark.py --out <work_dir> reuses
         runs = json.load(f)
     assert runs['fog/box/wesam/seed0']['mIoU'] == results['fog']['wesam']
-    assert runs['fog/box/direct']['settings'] == dict(iters=2, lr=None, eval_split='test')
+    assert runs['fog/box/direct']['settings'] == benchmark.run_settings('direct', iters=2)
+    assert runs['fog/box/wesam/seed0']['settings'] == benchmark.run_settings('wesam', iters=2)
     for name in ('results.png', 'overlays_fog.png', 'domains.json'):
         assert (work_dir / name).stat().st_size > 0
     direct = benchmark.run_method('direct', str(data_root / 'fog') + '/',
@@ -105,6 +123,39 @@ def test_run_record_resumes_and_refuses_other_settings(tmp_path):
     assert again.get(key, settings) == dict(mIoU=61.5, settings=settings)
     with pytest.raises(ValueError, match='fog/box/wesam/seed1'):
         again.get(key, dict(settings, lr=3e-4))
+    assert again.get(key, dict(settings, lr=3e-4), rerun_stale=True) is None
+    again.add(key, dict(mIoU=63.0), dict(settings, lr=3e-4))  # the rerun replaces it
+    assert RunRecord(str(tmp_path)).get(key, dict(settings, lr=3e-4))['mIoU'] == 63.0
+
+
+def test_run_settings_fingerprint_config_and_source(tmp_path, monkeypatch):
+    """Editing a method's config (lr, loss weight) or changing the source checkpoint
+    changes the settings, so an older recorded run is refused; a comment does not."""
+    from mmwesam.apis import benchmark
+    source = tmp_path / 'source.pth'
+    source.write_bytes(b'weights v1')
+    base = osp.join(benchmark.REPO, METHODS['wesam'][0])
+
+    def settings_with(body: str, **kwargs) -> dict:
+        config = tmp_path / f'cfg_{abs(hash(body))}.py'
+        config.write_text(f'_base_ = [{base!r}]\n{body}\n')
+        monkeypatch.setitem(benchmark.METHODS, 'probe', (str(config), True))
+        return benchmark.run_settings('probe', source_checkpoint=str(source), **kwargs)
+
+    plain = settings_with('')
+    assert plain == settings_with('# a comment only')
+    assert plain == benchmark.run_settings('wesam', source_checkpoint=str(source))
+    assert set(plain) == {'iters', 'lr', 'eval_split', 'config', 'source'}
+    edited_lr = settings_with('optim_wrapper = dict(optimizer=dict(lr=5e-4))')
+    assert edited_lr['config'] != plain['config'] and edited_lr['lr'] is None
+    weight = settings_with('model = dict(loss_anchor=dict(loss_weight=0.5))')
+    assert weight['config'] != plain['config']
+    # an lr given on the command line is the same run whatever the config's default
+    assert settings_with('optim_wrapper = dict(optimizer=dict(lr=5e-4))', lr=1e-3) == \
+        settings_with('', lr=1e-3)
+    source.write_bytes(b'weights v2')
+    assert settings_with('')['source'] != plain['source']
+    assert settings_with('')['config'] == plain['config']
 
 
 def test_ensure_domains_regenerates_other_severity(tmp_path):

@@ -2,14 +2,15 @@
 
     python tools/analysis_tools/benchmark.py [--domains ...] [--prompts box point poly]
         [--methods direct tent selftrain_only ema_teacher wesam supervised] [--seeds 0 1]
-        [--control] [--out work_dirs/benchmark] [--eval-split val --lr 3e-4]
+        [--control] [--out work_dirs/benchmark] [--eval-split val --lr 3e-4] [--rerun-stale]
 
 Each trained method runs a fixed number of iterations and the FINAL weights are
 evaluated on the test split; intervals are paired 95% t-intervals over test images of
 (method - Direct). ``--control`` adds WeSAM adapted on SOURCE images and tested on the
 target (how much of a gain is domain adaptation at all). Writes benchmark.json and
 benchmark.md (not the demo's results.json, so `--out work_dirs/demo` can extend the demo);
-finished runs are reused, so an interrupted benchmark resumes.
+finished runs are reused, so an interrupted benchmark resumes; a recorded run whose
+config, source model or overrides changed since is refused (``--rerun-stale`` reruns it).
 Hyper-parameters are tuned with ``--eval-split val`` (and e.g. ``--lr``, ``--iters``),
 never on the test split.
 """
@@ -25,7 +26,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mmwesam.apis.benchmark import (DEMO_DOMAINS, DEMO_SPLITS, METHODS,  # noqa: E402
                                     RunRecord, ensure_domains, paired_interval,
-                                    run_key, run_method)
+                                    run_key, run_method, run_settings)
 from mmwesam.utils import setup_torch  # noqa: E402
 
 
@@ -40,6 +41,9 @@ def main() -> None:
     parser.add_argument('--lr', type=float, default=None,
                         help='override every trained method\'s lr (tuning on val)')
     parser.add_argument('--eval-split', default='test', choices=['test', 'val'])
+    parser.add_argument('--rerun-stale', action='store_true',
+                        help='rerun recorded runs whose config, source model or overrides '
+                        'changed (default: stop with an error)')
     parser.add_argument('--data-root', default='data/synthetic_demo')
     parser.add_argument('--out', default='work_dirs/benchmark')
     args = parser.parse_args()
@@ -53,14 +57,15 @@ def main() -> None:
                             test=DEMO_SPLITS['test']))
     runs = RunRecord(args.out)
 
-    settings = dict(iters=args.iters, lr=args.lr, eval_split=args.eval_split)
+    overrides = dict(iters=args.iters, lr=args.lr, eval_split=args.eval_split)
 
     def run(key, method, domain, prompt, seed, **kwargs):
-        result = runs.get(key, settings)
+        settings = run_settings(method, prompt=prompt, seed=seed, **overrides, **kwargs)
+        result = runs.get(key, settings, rerun_stale=args.rerun_stale)
         if result is None:
             result = run_method(method, osp.join(args.data_root, domain) + '/',
                                 osp.join(args.out, key), prompt=prompt, seed=seed,
-                                **settings, **kwargs)
+                                **overrides, **kwargs)
             result = runs.add(key, result, settings)
             print(f'{key}: mIoU {result["mIoU"]:.2f} ({result["seconds"]:.0f}s)', flush=True)
         return result

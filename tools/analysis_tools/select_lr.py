@@ -1,0 +1,102 @@
+"""Choose each self-training method's lr on the VALIDATION split (never on test).
+
+    python tools/analysis_tools/select_lr.py [--methods wesam selftrain_only ema_teacher tent]
+        [--lrs 1e-4 1e-3] [--ladder 1e-4 3e-4 1e-3 3e-3] [--domains ...] [--prompt box]
+        [--seed 0] [--out work_dirs/lr_search]
+
+Every (method, lr, domain) is adapted for the config's fixed number of iterations and
+its FINAL weights are evaluated on the domain's val split; per method the lr with the
+highest mean over domains is chosen (``choose_lr``; ties to the smaller lr). The search
+tries ``--lrs`` for every method; with ``--ladder``, while a method's best lr has a
+neighbour on the ladder that was not tried, the neighbours are tried too (a best lr at
+the edge of a grid is not really a choice, and a coarse grid can step over the optimum).
+Runs are recorded in ``<out>/lr<lr>/runs.json`` (resumable, an added lr reuses the
+others); writes ``<out>/lr_search.json`` and ``lr_search.md``. The chosen values go into
+``configs/synthetic/*`` by hand, with the table as the comment's evidence.
+"""
+import argparse
+import json
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+from mmwesam.apis.benchmark import (DEMO_DOMAINS, DEMO_SPLITS, RunRecord,  # noqa: E402
+                                    choose_lr, ensure_domains, run_key, run_method,
+                                    run_settings)
+from mmwesam.utils import setup_torch  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--methods', nargs='+',
+                        default=['wesam', 'selftrain_only', 'ema_teacher', 'tent'])
+    parser.add_argument('--lrs', nargs='+', default=['1e-4', '1e-3'],
+                        help='as written here they name the run directories (lr1e-3)')
+    parser.add_argument('--ladder', nargs='*', default=[],
+                        help='lrs the search may refine into, e.g. 1e-4 3e-4 1e-3 3e-3 '
+                        '(default: none, the grid --lrs only)')
+    parser.add_argument('--domains', nargs='+', default=list(DEMO_DOMAINS))
+    parser.add_argument('--prompt', default='box')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--data-root', default='data/synthetic_demo')
+    parser.add_argument('--out', default='work_dirs/lr_search')
+    args = parser.parse_args()
+    setup_torch()
+    ensure_domains(args.data_root, {d: DEMO_DOMAINS.get(d) for d in args.domains},
+                   DEMO_SPLITS)
+
+    def run(lr: str, method: str, domain: str) -> float:
+        out = osp.join(args.out, f'lr{lr}')
+        runs = RunRecord(out)
+        overrides = dict(iters=None, lr=float(lr), eval_split='val')
+        settings = run_settings(method, prompt=args.prompt, seed=args.seed, **overrides)
+        key = run_key(domain, args.prompt, method, args.seed)
+        result = runs.get(key, settings)
+        if result is None:
+            result = run_method(method, osp.join(args.data_root, domain) + '/',
+                                osp.join(out, key), prompt=args.prompt, seed=args.seed,
+                                **overrides)
+            result = runs.add(key, result, settings)
+            print(f'lr {lr} {key}: val mIoU {result["mIoU"]:.2f} '
+                  f'({result["seconds"]:.0f}s)', flush=True)
+        return result['mIoU']
+
+    # Direct does not depend on the lr: measured once, in the first lr's directory
+    direct = {d: run(args.lrs[0], 'direct', d) for d in args.domains}
+    summary = dict(direct=direct, methods={})
+    lines = ['| method | lr | ' + ' | '.join(args.domains) + ' | mean |',
+             '|---|---|' + '---|' * (len(args.domains) + 1),
+             '| Direct | - | ' + ' | '.join(f'{direct[d]:.2f}' for d in args.domains)
+             + f' | {sum(direct.values()) / len(direct):.2f} |']
+    ladder = sorted(args.ladder, key=float)
+    for method in args.methods:
+        scores = {lr: {d: run(lr, method, d) for d in args.domains} for lr in args.lrs}
+        chosen, means = choose_lr(scores)
+        while chosen in ladder:
+            step = ladder.index(chosen)
+            new = [lr for lr in ladder[max(step - 1, 0):step + 2] if lr not in scores]
+            if not new:
+                break
+            for lr in new:
+                scores[lr] = {d: run(lr, method, d) for d in args.domains}
+            chosen, means = choose_lr(scores)
+        tried = sorted(scores, key=float)
+        summary['methods'][method] = dict(scores=scores, means=means, chosen=chosen)
+        for lr in tried:
+            mark = '**' if lr == chosen else ''
+            lines.append(f'| {method} | {mark}{lr}{mark} | '
+                         + ' | '.join(f'{scores[lr][d]:.2f}' for d in args.domains)
+                         + f' | {mark}{means[lr]:.2f}{mark} |')
+    with open(osp.join(args.out, 'lr_search.json'), 'w') as f:
+        json.dump(summary, f, indent=2)
+    markdown = '\n'.join(lines)
+    with open(osp.join(args.out, 'lr_search.md'), 'w') as f:
+        f.write(markdown + f'\n\nValidation mIoU ({args.prompt} prompts, seed {args.seed}, '
+                'final weights); bold: the chosen lr (highest mean).\n')
+    print(markdown)
+    print('chosen: ' + ', '.join(f'{m}={v["chosen"]}' for m, v in summary['methods'].items()))
+
+
+if __name__ == '__main__':
+    main()
