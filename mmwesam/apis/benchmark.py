@@ -4,12 +4,13 @@ Every run goes through the same configs and MMEngine runners as a real dataset; 
 the data root, prompt type, seed and iteration count are set here. The evaluated
 weights are the FINAL ones of a fixed-length run (no best point of a curve).
 """
+import functools
 import hashlib
 import json
 import os
 import os.path as osp
 import time
-from typing import Dict, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -123,6 +124,13 @@ def run_key(domain: str, prompt: str, method: str, seed: int = 0) -> str:
 def _file_digest(path: str) -> str:
     if not osp.isfile(path):
         return 'missing'
+    stat = os.stat(path)
+    return _digest(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _digest(path: str, mtime_ns: int, size: int) -> str:
+    # keyed on mtime and size: a benchmark asks once per run, a checkpoint may be large
     with open(path, 'rb') as f:
         return hashlib.sha1(f.read()).hexdigest()[:12]
 
@@ -182,6 +190,21 @@ class RunRecord:
         with open(self.file, 'w') as f:
             json.dump(self.runs, f, indent=2)
         return self.runs[key]
+
+
+def run_recorded(record: RunRecord, key: str, method: str, data_root: str,
+                 rerun_stale: bool = False, **kwargs) -> dict:
+    """The run ``key`` from ``record`` if it was made with the same :func:`run_settings`,
+    else :func:`run_method` (work dir ``<record dir>/<key>``) and record it. ``kwargs`` are
+    those of :func:`build_method_cfg` (prompt, seed, iters, lr, eval_split, ...)."""
+    settings = run_settings(method, **kwargs)
+    result = record.get(key, settings, rerun_stale=rerun_stale)
+    if result is None:
+        result = run_method(method, data_root, osp.join(record.out_dir, key), **kwargs)
+        result = record.add(key, result, settings)
+        print(f'{key}: {kwargs.get("eval_split", "test")} mIoU {result["mIoU"]:.2f} '
+              f'({result["seconds"]:.0f}s)', flush=True)
+    return result
 
 
 def paired_interval(per_image_a: str, per_image_b: str, confidence: float = 0.95
@@ -353,3 +376,23 @@ def choose_lr(scores: Dict[str, Dict[str, float]]) -> tuple:
     means = {lr: float(np.mean(list(row.values()))) for lr, row in scores.items()}
     chosen = max(sorted(means, key=float), key=lambda lr: means[lr])
     return chosen, means
+
+
+def search_lr(evaluate: Callable[[str], Dict[str, float]], lrs: Sequence[str],
+              ladder: Sequence[str] = ()) -> Tuple[Dict[str, Dict[str, float]], str,
+                                                    Dict[str, float]]:
+    """Evaluate every lr of ``lrs`` (``evaluate(lr)`` -> {domain: validation mIoU}) and
+    :func:`choose_lr`; then, while the chosen lr has a neighbour on ``ladder`` that was
+    not tried, try the neighbours and choose again (a best lr at the edge of a grid is
+    not really a choice). Returns ``(scores, chosen, means)``."""
+    scores = {lr: evaluate(lr) for lr in lrs}
+    chosen, means = choose_lr(scores)
+    ladder = sorted(ladder, key=float)
+    while chosen in ladder:
+        step = ladder.index(chosen)
+        new = [lr for lr in ladder[max(step - 1, 0):step + 2] if lr not in scores]
+        if not new:
+            break
+        scores.update({lr: evaluate(lr) for lr in new})
+        chosen, means = choose_lr(scores)
+    return scores, chosen, means

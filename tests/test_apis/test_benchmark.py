@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mmwesam.apis.benchmark import (METHODS, build_method_cfg, candidate_severity,
-                                    choose_lr, format_table, paired_interval)
+                                    choose_lr, format_table, paired_interval, search_lr)
 
 
 def test_candidate_severity_is_most_severe_in_range():
@@ -31,6 +31,27 @@ def test_choose_lr_highest_mean_ties_to_smaller():
         choose_lr({'1e-4': {'fog': 50.0}, '1e-3': {'medical': 60.0}})
     with pytest.raises(ValueError, match='no lr'):
         choose_lr({})
+
+
+def test_search_lr_refines_along_the_ladder():
+    calls = []
+
+    def evaluate_peak_at(peak):
+        def evaluate(lr):
+            calls.append(lr)  # validation mIoU falls off with the log-distance to the peak
+            return {'fog': 60 - abs(np.log10(float(lr) / peak)), 'medical': 50.0}
+        return evaluate
+
+    ladder = ['1e-4', '3e-4', '1e-3', '3e-3']
+    scores, chosen, means = search_lr(evaluate_peak_at(3e-4), ['1e-4', '1e-3'], ladder)
+    assert chosen == '3e-4' and calls == ['1e-4', '1e-3', '3e-4']  # between the two
+    assert set(scores) == set(means) == {'1e-4', '3e-4', '1e-3'}
+    calls.clear()
+    _, chosen, _ = search_lr(evaluate_peak_at(1e-2), ['1e-4', '1e-3'], ladder)
+    assert chosen == '3e-3' and calls == ['1e-4', '1e-3', '3e-4', '3e-3']  # up to the end
+    calls.clear()
+    _, chosen, _ = search_lr(evaluate_peak_at(1e-2), ['1e-4', '1e-3'])  # no ladder: grid
+    assert chosen == '1e-3' and calls == ['1e-4', '1e-3']
 
 
 def _write(path, values):

@@ -26,7 +26,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mmwesam.apis.benchmark import (DEMO_DOMAINS, DEMO_SPLITS, METHODS,  # noqa: E402
                                     RunRecord, ensure_domains, paired_interval,
-                                    run_key, run_method, run_settings)
+                                    run_key, run_recorded)
 from mmwesam.utils import setup_torch  # noqa: E402
 
 
@@ -60,15 +60,9 @@ def main() -> None:
     overrides = dict(iters=args.iters, lr=args.lr, eval_split=args.eval_split)
 
     def run(key, method, domain, prompt, seed, **kwargs):
-        settings = run_settings(method, prompt=prompt, seed=seed, **overrides, **kwargs)
-        result = runs.get(key, settings, rerun_stale=args.rerun_stale)
-        if result is None:
-            result = run_method(method, osp.join(args.data_root, domain) + '/',
-                                osp.join(args.out, key), prompt=prompt, seed=seed,
-                                **overrides, **kwargs)
-            result = runs.add(key, result, settings)
-            print(f'{key}: mIoU {result["mIoU"]:.2f} ({result["seconds"]:.0f}s)', flush=True)
-        return result
+        return run_recorded(runs, key, method, osp.join(args.data_root, domain) + '/',
+                            rerun_stale=args.rerun_stale, prompt=prompt, seed=seed,
+                            **overrides, **kwargs)
 
     methods = list(args.methods) + (['wesam_source_control'] if args.control else [])
     table = {}

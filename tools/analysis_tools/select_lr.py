@@ -6,8 +6,8 @@
 
 Every (method, lr, domain) is adapted for the config's fixed number of iterations and
 its FINAL weights are evaluated on the domain's val split; per method the lr with the
-highest mean over domains is chosen (``choose_lr``; ties to the smaller lr). The search
-tries ``--lrs`` for every method; with ``--ladder``, while a method's best lr has a
+highest mean over domains is chosen (``search_lr``/``choose_lr``; ties to the smaller
+lr). The search tries ``--lrs`` for every method; with ``--ladder``, while a method's best lr has a
 neighbour on the ladder that was not tried, the neighbours are tried too (a best lr at
 the edge of a grid is not really a choice, and a coarse grid can step over the optimum).
 Runs are recorded in ``<out>/lr<lr>/runs.json`` (resumable, an added lr reuses the
@@ -22,8 +22,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mmwesam.apis.benchmark import (DEMO_DOMAINS, DEMO_SPLITS, RunRecord,  # noqa: E402
-                                    choose_lr, ensure_domains, run_key, run_method,
-                                    run_settings)
+                                    ensure_domains, run_key, run_recorded, search_lr)
 from mmwesam.utils import setup_torch  # noqa: E402
 
 
@@ -46,21 +45,15 @@ def main() -> None:
     ensure_domains(args.data_root, {d: DEMO_DOMAINS.get(d) for d in args.domains},
                    DEMO_SPLITS)
 
+    records = {}
+
     def run(lr: str, method: str, domain: str) -> float:
-        out = osp.join(args.out, f'lr{lr}')
-        runs = RunRecord(out)
-        overrides = dict(iters=None, lr=float(lr), eval_split='val')
-        settings = run_settings(method, prompt=args.prompt, seed=args.seed, **overrides)
-        key = run_key(domain, args.prompt, method, args.seed)
-        result = runs.get(key, settings)
-        if result is None:
-            result = run_method(method, osp.join(args.data_root, domain) + '/',
-                                osp.join(out, key), prompt=args.prompt, seed=args.seed,
-                                **overrides)
-            result = runs.add(key, result, settings)
-            print(f'lr {lr} {key}: val mIoU {result["mIoU"]:.2f} '
-                  f'({result["seconds"]:.0f}s)', flush=True)
-        return result['mIoU']
+        if lr not in records:
+            records[lr] = RunRecord(osp.join(args.out, f'lr{lr}'))
+        return run_recorded(records[lr], run_key(domain, args.prompt, method, args.seed),
+                            method, osp.join(args.data_root, domain) + '/',
+                            prompt=args.prompt, seed=args.seed, lr=float(lr),
+                            eval_split='val')['mIoU']
 
     # Direct does not depend on the lr: measured once, in the first lr's directory
     direct = {d: run(args.lrs[0], 'direct', d) for d in args.domains}
@@ -69,18 +62,9 @@ def main() -> None:
              '|---|---|' + '---|' * (len(args.domains) + 1),
              '| Direct | - | ' + ' | '.join(f'{direct[d]:.2f}' for d in args.domains)
              + f' | {sum(direct.values()) / len(direct):.2f} |']
-    ladder = sorted(args.ladder, key=float)
     for method in args.methods:
-        scores = {lr: {d: run(lr, method, d) for d in args.domains} for lr in args.lrs}
-        chosen, means = choose_lr(scores)
-        while chosen in ladder:
-            step = ladder.index(chosen)
-            new = [lr for lr in ladder[max(step - 1, 0):step + 2] if lr not in scores]
-            if not new:
-                break
-            for lr in new:
-                scores[lr] = {d: run(lr, method, d) for d in args.domains}
-            chosen, means = choose_lr(scores)
+        scores, chosen, means = search_lr(
+            lambda lr: {d: run(lr, method, d) for d in args.domains}, args.lrs, args.ladder)
         tried = sorted(scores, key=float)
         summary['methods'][method] = dict(scores=scores, means=means, chosen=chosen)
         for lr in tried:
