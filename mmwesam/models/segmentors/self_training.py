@@ -169,9 +169,10 @@ class SelfTrainingTeacher(BaseModel):
             sample = weak_samples[i]
             teacher_logits, _ = self.teacher.decode(teacher_embeddings[i], prompts[i])
             student_logits, student_iou = seg.decode(student_embeddings[i], prompts[i])
-            teacher_crop = seg._crop_low_res(teacher_logits[:, 0], sample)
-            student_crop = seg._crop_low_res(student_logits[:, 0], sample)
-            anchor_crop = seg._crop_low_res(anchor_logits[i], sample)
+            # all three at the segmentor's loss resolution (see PromptableSAM)
+            teacher_crop = seg.loss_logits(teacher_logits[:, 0], sample)
+            student_crop = seg.loss_logits(student_logits[:, 0], sample)
+            anchor_crop = seg.loss_logits(anchor_logits[i], sample)
 
             pseudo_labels = teacher_crop.detach() > 0
             losses = seg.mask_losses(student_crop, student_iou[:, 0], pseudo_labels)

@@ -49,7 +49,7 @@ class EntropyMinimization(BaseModel):
                 continue
             logits, _ = seg.decode(embedding, seg.get_prompts(sample,
                                                               seg.train_prompt_type()))
-            terms.append(self.loss_entropy(seg._crop_low_res(logits[:, 0], sample)))
+            terms.append(self.loss_entropy(seg.loss_logits(logits[:, 0], sample)))
         if not terms:
             return dict(loss_entropy=embeddings.sum() * 0)
         return dict(loss_entropy=torch.stack(terms).mean())

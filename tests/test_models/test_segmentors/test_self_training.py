@@ -137,7 +137,7 @@ def test_three_branches_see_the_same_prompts(checkpoint, batch):
     embeddings, decoded = predictions(source, data['inputs']['weak'],
                                       data['data_samples']['weak'])
     for (logits, iou), sample in zip(decoded, data['data_samples']['weak']):
-        crop = seg._crop_low_res(logits[:, 0], sample)
+        crop = seg.loss_logits(logits[:, 0], sample)
         for key, value in seg.mask_losses(crop, iou[:, 0], crop > 0).items():
             sums[key] = sums.get(key, 0) + value / len(decoded)
         anchor_terms.append(model.loss_anchor(crop, crop, crop))

@@ -1,12 +1,12 @@
 """TENT baseline (EntropyMinimization) on a tiny SAM: loss, trainable set, no labels."""
 import copy
-import math
 import random
 import re
 
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from mmdet.structures.mask import BitmapMasks
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
@@ -66,10 +66,13 @@ def test_loss_is_mean_binary_entropy_of_prompted_masks(model, batch):
         embeddings = seg.extract_feat(data['inputs'])
         for embedding, sample in zip(embeddings, data['data_samples']):
             logits, _ = seg.decode(embedding, seg.get_prompts(sample, 'box'))
+            # at the default loss_resolution='image': the logits resized as in
+            # prediction (to the padded input, crop the padding, to the original size)
             height, width = sample.metainfo['img_shape']
-            stride = seg.image_size / seg.head.low_res_size  # 128 / 64
-            valid = logits[:, 0, :math.ceil(height / stride),
-                           :math.ceil(width / stride)].double()
+            full = F.interpolate(logits[:, :1], (seg.image_size, seg.image_size),
+                                 mode='bilinear', align_corners=False)[..., :height, :width]
+            valid = F.interpolate(full, sample.metainfo['ori_shape'], mode='bilinear',
+                                  align_corners=False)[:, 0].double()
             p = valid.sigmoid()
             entropy = -(p * p.clamp_min(1e-300).log() + (1 - p) * (1 - p).clamp_min(
                 1e-300).log())
