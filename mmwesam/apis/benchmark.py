@@ -187,8 +187,11 @@ class RunRecord:
         self.runs[key] = {k: v for k, v in result.items() if k != 'model'}
         self.runs[key]['settings'] = settings
         os.makedirs(self.out_dir, exist_ok=True)
-        with open(self.file, 'w') as f:
+        # write then rename: a run killed mid-write must not truncate the earlier records
+        partial = self.file + '.partial'
+        with open(partial, 'w') as f:
             json.dump(self.runs, f, indent=2)
+        os.replace(partial, self.file)
         return self.runs[key]
 
 

@@ -149,6 +149,26 @@ def test_run_record_resumes_and_refuses_other_settings(tmp_path):
     assert RunRecord(str(tmp_path)).get(key, dict(settings, lr=3e-4))['mIoU'] == 63.0
 
 
+def test_run_record_survives_a_write_killed_midway(tmp_path, monkeypatch):
+    """runs.json is replaced only once the new version is fully written."""
+    from mmwesam.apis import benchmark
+    settings = dict(iters=None, lr=None, eval_split='test')
+    record = benchmark.RunRecord(str(tmp_path))
+    record.add('fog/box/direct', dict(mIoU=55.0), settings)
+
+    def dies_midway(obj, f, **kwargs):
+        f.write('{"fog/box/direct": {"mIoU": 5')
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(benchmark.json, 'dump', dies_midway)
+    with pytest.raises(KeyboardInterrupt):
+        record.add('fog/box/wesam/seed0', dict(mIoU=60.0), settings)
+    monkeypatch.undo()
+    survived = benchmark.RunRecord(str(tmp_path))
+    assert survived.get('fog/box/direct', settings)['mIoU'] == 55.0
+    assert survived.get('fog/box/wesam/seed0', settings) is None
+
+
 def test_run_settings_fingerprint_config_and_source(tmp_path, monkeypatch):
     """Editing a method's config (lr, loss weight) or changing the source checkpoint
     changes the settings, so an older recorded run is refused; a comment does not."""
