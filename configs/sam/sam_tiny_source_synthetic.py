@@ -1,4 +1,5 @@
-# The shipped source model of the synthetic benchmark (checkpoints/sam_tiny_synthetic_source.pth):
+# Stage 1 of the synthetic benchmark's source model (checkpoints/sam_tiny_synthetic_source.pth
+# is stage 3, ./sam_tiny_source_synthetic_stage3.py):
 # the tiny SAM trained from scratch, supervised, on the clean "source" domain, with box,
 # point and polygon prompts drawn at random per image so that it answers all three.
 #   python tools/dataset_converters/make_synthetic.py --out data/synthetic \

@@ -1,6 +1,7 @@
-# Stage 2 of the shipped source model (checkpoints/sam_tiny_synthetic_source.pth): continues
-# the 2000-iteration stage 1 (./sam_tiny_source_synthetic.py) for 5000 more iterations with
-# a fresh warm-up + cosine schedule; half of the images are prompted with boxes (the
+# Stage 2 of the source model (the shipped one is stage 3,
+# ./sam_tiny_source_synthetic_stage3.py): continues the 2000-iteration stage 1
+# (./sam_tiny_source_synthetic.py) for 5000 more iterations with a fresh warm-up + cosine
+# schedule; half of the images are prompted with boxes (the
 # benchmark's main prompt), a quarter each with points and polygons.
 #   python tools/train.py configs/sam/sam_tiny_source_synthetic.py --work-dir work_dirs/source_tiny
 #   python tools/train.py configs/sam/sam_tiny_source_synthetic_stage2.py \
