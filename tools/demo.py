@@ -12,7 +12,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmwesam.apis.benchmark import run_demo  # noqa: E402
+from mmwesam.apis.benchmark import (DEFAULT_SOURCE, SOURCE_MODELS,  # noqa: E402
+                                    run_demo)
 
 
 def main() -> None:
@@ -23,9 +24,11 @@ def main() -> None:
                         help='target domains (default: the benchmark\'s kept domains)')
     parser.add_argument('--iters', type=int, default=None,
                         help='adaptation iterations per domain (default: the config\'s)')
+    parser.add_argument('--source', default=DEFAULT_SOURCE, choices=sorted(SOURCE_MODELS),
+                        help='source model (and its method configs), default %(default)s')
     args = parser.parse_args()
     run_demo(work_dir=args.work_dir, data_root=args.data_root, domains=args.domains,
-             iters=args.iters)
+             iters=args.iters, source=args.source)
 
 
 if __name__ == '__main__':

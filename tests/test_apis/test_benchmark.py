@@ -1,12 +1,12 @@
 """Tests of the synthetic benchmark's shared library (selection rule, statistics, configs)."""
 import json
-import os.path as osp
 
 import numpy as np
 import pytest
 
-from mmwesam.apis.benchmark import (METHODS, build_method_cfg, candidate_severity,
-                                    choose_lr, format_table, paired_interval, search_lr)
+from mmwesam.apis.benchmark import (METHODS, SOURCE_MODELS, build_method_cfg,
+                                    candidate_severity, choose_lr, format_table,
+                                    method_config, paired_interval, search_lr)
 
 
 def test_candidate_severity_is_most_severe_in_range():
@@ -108,6 +108,60 @@ def test_build_method_cfg(method, tmp_path):
     assert cfg.optim_wrapper.optimizer.lr == 2e-4
 
 
+def _without_variant(cfg) -> dict:
+    """A resolved method config minus what a source-model variant may change."""
+    cfg = cfg.to_dict()
+    for key in [k for k in cfg if k.startswith('p4_')] + ['experiment_name', 'work_dir']:
+        cfg.pop(key, None)
+    model = cfg['model'].get('segmentor', cfg['model'])
+    for part, keys in (('backbone', ('patch_size', 'window_size')),
+                       ('head', ('image_embedding_size',))):
+        for key in keys:
+            model[part].pop(key)
+    model.pop('init_cfg')
+    for key in ('max_iters', 'val_interval'):
+        cfg['train_cfg'].pop(key)
+    cfg.pop('param_scheduler')
+    cfg['default_hooks']['checkpoint'].pop('interval')
+    return cfg
+
+
+@pytest.mark.parametrize('method', list(METHODS))
+def test_p4_variant_changes_only_model_grid_and_schedule(method, tmp_path):
+    """configs/synthetic_p4/<method> is configs/synthetic/<method> with the patch-4 grid,
+    its checkpoint and the 60-iteration schedule: same losses, lr, data, prompts."""
+    p4 = build_method_cfg(method, 'data/x/fog/', str(tmp_path), source='p4')
+    p8 = build_method_cfg(method, 'data/x/fog/', str(tmp_path), source='p8')
+    model4, model8 = (c.model.get('segmentor', c.model) for c in (p4, p8))
+    assert (model4.backbone.patch_size, model4.backbone.window_size,
+            model4.head.image_embedding_size) == (4, 16, 32)
+    assert (model8.backbone.patch_size, model8.backbone.window_size,
+            model8.head.image_embedding_size) == (8, 8, 16)
+    assert model4.init_cfg.checkpoint == SOURCE_MODELS['p4']['checkpoint']
+    assert model8.init_cfg.checkpoint == SOURCE_MODELS['p8']['checkpoint']
+    assert (p4.train_cfg.max_iters, p8.train_cfg.max_iters) == (60, 300)
+    assert p4.default_hooks.checkpoint.interval == 60  # the final weights are saved
+    assert p4.param_scheduler[0].end == 6
+    assert _without_variant(p4) == _without_variant(p8)
+
+
+def test_domain_severities_follow_the_source_model():
+    from mmwesam.apis.benchmark import domain_severities, kept_domains
+    p8 = dict(fog=4, low_contrast=3, camouflage=3, medical=4)
+    assert kept_domains('p8') == domain_severities(None, 'p8') == p8
+    # a domain that was not kept runs at the generator's default severity
+    assert domain_severities(['jpeg', 'fog'], 'p8') == dict(jpeg=None, fog=4)
+    assert set(kept_domains('p4')) <= {'noise_blur', 'fog', 'low_contrast', 'jpeg',
+                                       'camouflage', 'medical', 'clutter'}
+
+
+def test_unknown_source_or_method_is_named():
+    with pytest.raises(ValueError, match="source model 'p2'"):
+        method_config('wesam', 'p2')
+    with pytest.raises(ValueError, match="method 'dino'"):
+        method_config('dino')
+
+
 def test_run_demo_end_to_end(tmp_path, monkeypatch):
     """The README's first command on a miniature split: files, structure, and Direct's
     number equal to a separate evaluation of the shipped source model."""
@@ -175,7 +229,7 @@ def test_run_settings_fingerprint_config_and_source(tmp_path, monkeypatch):
     from mmwesam.apis import benchmark
     source = tmp_path / 'source.pth'
     source.write_bytes(b'weights v1')
-    base = osp.join(benchmark.REPO, METHODS['wesam'][0])
+    base = method_config('wesam')
 
     def settings_with(body: str, **kwargs) -> dict:
         config = tmp_path / f'cfg_{abs(hash(body))}.py'
@@ -197,6 +251,9 @@ def test_run_settings_fingerprint_config_and_source(tmp_path, monkeypatch):
     source.write_bytes(b'weights v2')
     assert settings_with('')['source'] != plain['source']
     assert settings_with('')['config'] == plain['config']
+    # runs of the two source models never pass for each other
+    p4, p8 = (benchmark.run_settings('wesam', source=s) for s in ('p4', 'p8'))
+    assert p4['config'] != p8['config'] and p4['source'] != p8['source']
 
 
 def test_ensure_domains_regenerates_other_severity(tmp_path):

@@ -1,15 +1,20 @@
 """The shipped tiny source SAM on a COCO-format dataset of the real-data layout
 (adapt / test splits only, images larger than the model's 128 px and not square):
-configs/sam/sam_tiny_direct_coco.py and configs/wesam/wesam_tiny_box_coco.py."""
+configs/sam/sam_tiny_direct_coco.py and configs/wesam/wesam_tiny_box_coco.py, and their
+patch-4 versions (sam_tiny_p4_direct_coco.py, wesam_tiny_p4_box_coco.py)."""
 import os.path as osp
 
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 from helpers import REPO, write_coco_dataset
 
-SHIPPED = osp.join(REPO, 'checkpoints', 'sam_tiny_synthetic_source.pth')
+VARIANTS = {  # configs' prefix -> (shipped checkpoint, tokens per side, iterations)
+    'tiny': ('sam_tiny_synthetic_source.pth', 16, 300),
+    'tiny_p4': ('sam_tiny_synthetic_source_p4.pth', 32, 60),
+}
 
 
 def _config(name: str, data_root: str, work_dir: str) -> Config:
@@ -22,23 +27,28 @@ def _config(name: str, data_root: str, work_dir: str) -> Config:
     return cfg
 
 
-def test_tiny_direct_and_wesam_on_real_layout(tmp_path):
+@pytest.mark.parametrize('variant', list(VARIANTS))
+def test_tiny_direct_and_wesam_on_real_layout(variant, tmp_path):
+    name, tokens, iters = VARIANTS[variant]
+    shipped = osp.join(REPO, 'checkpoints', name)
     root = str(tmp_path / 'data')
     write_coco_dataset(root, num_images=5, height=150, width=200, max_instances=3, seed=1,
                        splits={'adapt': (0, 3), 'test': (3, 5)})
     assert not osp.exists(osp.join(root, 'annotations', 'instances_val.json'))
 
-    direct_cfg = _config('sam/sam_tiny_direct_coco.py', root, str(tmp_path / 'direct'))
-    assert direct_cfg.model.init_cfg.checkpoint == 'checkpoints/sam_tiny_synthetic_source.pth'
-    direct_cfg.model.init_cfg.checkpoint = SHIPPED
+    direct_cfg = _config(f'sam/sam_{variant}_direct_coco.py', root, str(tmp_path / 'direct'))
+    assert direct_cfg.model.init_cfg.checkpoint == f'checkpoints/{name}'
+    assert direct_cfg.model.head.image_embedding_size == tokens
+    direct_cfg.model.init_cfg.checkpoint = shipped
     direct = Runner.from_cfg(direct_cfg)
     direct_metrics = direct.test()  # masks are scored at 150 x 200 (shape-checked)
     assert direct_metrics['num_images'] == 2
     assert 0 < direct_metrics['mIoU'] <= 100
 
-    cfg = _config('wesam/wesam_tiny_box_coco.py', root, str(tmp_path / 'wesam'))
-    assert cfg.model.segmentor.init_cfg.checkpoint == 'checkpoints/sam_tiny_synthetic_source.pth'
-    cfg.model.segmentor.init_cfg.checkpoint = SHIPPED
+    cfg = _config(f'wesam/wesam_{variant}_box_coco.py', root, str(tmp_path / 'wesam'))
+    assert cfg.model.segmentor.init_cfg.checkpoint == f'checkpoints/{name}'
+    assert cfg.train_cfg.max_iters == iters
+    cfg.model.segmentor.init_cfg.checkpoint = shipped
     cfg.train_cfg.update(max_iters=2, val_interval=2)
     cfg.train_dataloader.batch_size = 2
     cfg.default_hooks.logger.interval = 1
@@ -46,8 +56,9 @@ def test_tiny_direct_and_wesam_on_real_layout(tmp_path):
     runner.train()  # validates after the last iteration
     trained = runner.model.segmentor.state_dict()
     # the shipped weights were loaded (pos_embed does not train) and the low-rank branch moved
-    shipped = torch.load(SHIPPED, map_location='cpu')
-    assert trained['backbone.pos_embed'].equal(shipped['image_encoder.pos_embed'])
+    weights = torch.load(shipped, map_location='cpu')
+    assert trained['backbone.pos_embed'].equal(weights['image_encoder.pos_embed'])
+    assert trained['backbone.pos_embed'].shape[1:3] == (tokens, tokens)
     lora = [k for k in trained if '.lora_' in k]
     assert lora and any(trained[k].abs().sum() > 0 for k in lora if '.lora_B_' in k)
     # that validation read instances_test.json (2 images)

@@ -2,7 +2,8 @@
 
     python tools/analysis_tools/benchmark.py [--domains ...] [--prompts box point poly]
         [--methods direct tent selftrain_only ema_teacher wesam supervised] [--seeds 0 1]
-        [--control] [--out work_dirs/benchmark] [--eval-split val --lr 3e-4] [--rerun-stale]
+        [--control] [--source p4|p8] [--out work_dirs/benchmark] [--eval-split val --lr 3e-4]
+        [--rerun-stale]
 
 Each trained method runs a fixed number of iterations and the FINAL weights are
 evaluated on the test split; intervals are paired 95% t-intervals over test images of
@@ -24,19 +25,23 @@ import numpy as np
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmwesam.apis.benchmark import (DEMO_DOMAINS, DEMO_SPLITS, METHODS,  # noqa: E402
-                                    RunRecord, ensure_domains, paired_interval,
-                                    run_key, run_recorded)
+from mmwesam.apis.benchmark import (DEFAULT_SOURCE, DEMO_SPLITS,  # noqa: E402
+                                    METHODS, SOURCE_MODELS, RunRecord,
+                                    domain_severities, ensure_domains, paired_interval, run_key,
+                                    run_recorded)
 from mmwesam.utils import setup_torch  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[1])
-    parser.add_argument('--domains', nargs='+', default=list(DEMO_DOMAINS))
+    parser.add_argument('--domains', nargs='+', default=None,
+                        help='default: the domains kept for the source model')
     parser.add_argument('--prompts', nargs='+', default=['box', 'point', 'poly'])
     parser.add_argument('--methods', nargs='+', default=list(METHODS))
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1])
     parser.add_argument('--control', action='store_true')
+    parser.add_argument('--source', default=DEFAULT_SOURCE, choices=sorted(SOURCE_MODELS),
+                        help='source model (and its method configs), default %(default)s')
     parser.add_argument('--iters', type=int, default=None)
     parser.add_argument('--lr', type=float, default=None,
                         help='override every trained method\'s lr (tuning on val)')
@@ -49,15 +54,17 @@ def main() -> None:
     args = parser.parse_args()
     setup_torch()
     os.makedirs(args.out, exist_ok=True)
-    ensure_domains(args.data_root, {d: DEMO_DOMAINS.get(d) for d in args.domains},
-                   DEMO_SPLITS)
+    severities = domain_severities(args.domains, args.source)
+    args.domains = list(severities)
+    ensure_domains(args.data_root, severities, DEMO_SPLITS)
     if args.control:
         ensure_domains(args.data_root, {'source': None},
                        dict(train=DEMO_SPLITS['adapt'], val=DEMO_SPLITS['val'],
                             test=DEMO_SPLITS['test']))
     runs = RunRecord(args.out)
 
-    overrides = dict(iters=args.iters, lr=args.lr, eval_split=args.eval_split)
+    overrides = dict(iters=args.iters, lr=args.lr, eval_split=args.eval_split,
+                     source=args.source)
 
     def run(key, method, domain, prompt, seed, **kwargs):
         return run_recorded(runs, key, method, osp.join(args.data_root, domain) + '/',

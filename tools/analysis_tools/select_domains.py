@@ -1,9 +1,10 @@
 """Choose the benchmark's target domains and severities on principle, before any WeSAM run.
 
     python tools/analysis_tools/select_domains.py [--domains ...] [--severities 1 2 3 4 5]
+        [--source p4|p8] [--work-dir work_dirs/select_domains_p4]
 
 The rule, fixed before any adaptation method is run (all numbers on the VALIDATION split,
-box prompts, the shipped source model):
+box prompts, the source model named by ``--source``):
 
 1. For every target domain, measure Direct (the source model as it is) at each severity.
 2. The domain's candidate severity is the MOST severe one with 50 <= Direct <= 80: the
@@ -12,7 +13,8 @@ box prompts, the shipped source model):
    parameters and schedule as the adaptation methods) at that severity; keep the domain
    if supervised >= Direct + 10, i.e. a shift exists that labels can fix.
 
-Writes ``<work-dir>/selection.json`` (resumable: finished measurements are reused) and
+Writes ``<work-dir>/selection.json`` (resumable: finished measurements of the same source
+model are reused) and
 prints a Markdown table.
 """
 import argparse
@@ -23,8 +25,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmwesam.apis.benchmark import (DEMO_SPLITS, candidate_severity,  # noqa: E402
-                                    run_method)
+from mmwesam.apis.benchmark import (DEFAULT_SOURCE, DEMO_SPLITS,  # noqa: E402
+                                    SOURCE_MODELS, candidate_severity, run_method)
 from mmwesam.datasets.synthetic import DOMAINS, generate_domain  # noqa: E402
 from mmwesam.utils import setup_torch  # noqa: E402
 
@@ -49,19 +51,31 @@ def main() -> None:
                         default=[d for d, s in DOMAINS.items() if s.role == 'target'])
     parser.add_argument('--severities', nargs='+', type=int, default=[1, 2, 3, 4, 5])
     parser.add_argument('--data-root', default='data/synthetic_select')
-    parser.add_argument('--work-dir', default='work_dirs/select_domains')
+    parser.add_argument('--work-dir', default=None,
+                        help='default: work_dirs/select_domains_<source>')
     parser.add_argument('--iters', type=int, default=None)
+    parser.add_argument('--source', default=DEFAULT_SOURCE, choices=sorted(SOURCE_MODELS),
+                        help='source model (and its method configs), default %(default)s')
     parser.add_argument('--direct-range', nargs=2, type=float, default=(50, 80))
     parser.add_argument('--min-headroom', type=float, default=10)
     args = parser.parse_args()
     setup_torch()
+    args.work_dir = args.work_dir or f'work_dirs/select_domains_{args.source}'
     os.makedirs(args.work_dir, exist_ok=True)
     out_file = osp.join(args.work_dir, 'selection.json')
-    rows = json.load(open(out_file)) if osp.isfile(out_file) else {}
+    saved = json.load(open(out_file)) if osp.isfile(out_file) else {}
+    if saved and 'domains' not in saved:  # written before --source existed: patch 8
+        saved = dict(source='p8', domains=saved)
+    # measurements of another source model must never be resumed into this one
+    if saved and saved.get('source') != args.source:
+        raise SystemExit(f'{out_file} holds measurements of source model '
+                         f'{saved.get("source")!r}, not {args.source!r}: use another '
+                         '--work-dir')
+    rows = saved.get('domains', {})
 
     def save():
         with open(out_file, 'w') as f:
-            json.dump(rows, f, indent=2)
+            json.dump(dict(source=args.source, domains=rows), f, indent=2)
 
     low, high = args.direct_range
     for domain in args.domains:
@@ -71,7 +85,8 @@ def main() -> None:
                 continue
             root = _ensure_split(args.data_root, domain, severity, 'val')
             run = run_method('direct', root, osp.join(args.work_dir, f'{domain}_s{severity}',
-                                                      'direct'), eval_split='val')
+                                                      'direct'), eval_split='val',
+                             source=args.source)
             row['direct'][str(severity)] = run['mIoU']
             print(f'{domain} s{severity}: Direct {run["mIoU"]:.2f}', flush=True)
             save()
@@ -84,7 +99,7 @@ def main() -> None:
             root = _ensure_split(args.data_root, domain, severity, 'val')
             run = run_method('supervised', root,
                              osp.join(args.work_dir, f'{domain}_s{severity}', 'supervised'),
-                             eval_split='val', iters=args.iters)
+                             eval_split='val', iters=args.iters, source=args.source)
             row['supervised'] = run['mIoU']
         direct = row['direct'][str(severity)] if severity is not None else None
         row['kept'] = bool(row['supervised'] is not None and

@@ -2,7 +2,7 @@
 
     python tools/analysis_tools/select_lr.py [--methods wesam selftrain_only ema_teacher tent]
         [--lrs 1e-4 1e-3] [--ladder 1e-4 3e-4 1e-3 3e-3] [--domains ...] [--prompt box]
-        [--seed 0] [--out work_dirs/lr_search]
+        [--seed 0] [--source p4|p8] [--out work_dirs/lr_search]
 
 Every (method, lr, domain) is adapted for the config's fixed number of iterations and
 its FINAL weights are evaluated on the domain's val split; per method the lr with the
@@ -12,7 +12,7 @@ neighbour on the ladder that was not tried, the neighbours are tried too (a best
 the edge of a grid is not really a choice, and a coarse grid can step over the optimum).
 Runs are recorded in ``<out>/lr<lr>/runs.json`` (resumable, an added lr reuses the
 others); writes ``<out>/lr_search.json`` and ``lr_search.md``. The chosen values go into
-``configs/synthetic/*`` by hand, with the table as the comment's evidence.
+the source model's method configs by hand, with the table as the comment's evidence.
 """
 import argparse
 import json
@@ -21,7 +21,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmwesam.apis.benchmark import (DEMO_DOMAINS, DEMO_SPLITS, RunRecord,  # noqa: E402
+from mmwesam.apis.benchmark import (DEFAULT_SOURCE, DEMO_SPLITS,  # noqa: E402
+                                    SOURCE_MODELS, RunRecord, domain_severities,
                                     ensure_domains, run_key, run_recorded, search_lr)
 from mmwesam.utils import setup_torch  # noqa: E402
 
@@ -35,15 +36,19 @@ def main() -> None:
     parser.add_argument('--ladder', nargs='*', default=[],
                         help='lrs the search may refine into, e.g. 1e-4 3e-4 1e-3 3e-3 '
                         '(default: none, the grid --lrs only)')
-    parser.add_argument('--domains', nargs='+', default=list(DEMO_DOMAINS))
+    parser.add_argument('--domains', nargs='+', default=None,
+                        help='default: the domains kept for the source model')
     parser.add_argument('--prompt', default='box')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--source', default=DEFAULT_SOURCE, choices=sorted(SOURCE_MODELS),
+                        help='source model (and its method configs), default %(default)s')
     parser.add_argument('--data-root', default='data/synthetic_demo')
     parser.add_argument('--out', default='work_dirs/lr_search')
     args = parser.parse_args()
     setup_torch()
-    ensure_domains(args.data_root, {d: DEMO_DOMAINS.get(d) for d in args.domains},
-                   DEMO_SPLITS)
+    severities = domain_severities(args.domains, args.source)
+    args.domains = list(severities)
+    ensure_domains(args.data_root, severities, DEMO_SPLITS)
 
     records = {}
 
@@ -53,7 +58,7 @@ def main() -> None:
         return run_recorded(records[lr], run_key(domain, args.prompt, method, args.seed),
                             method, osp.join(args.data_root, domain) + '/',
                             prompt=args.prompt, seed=args.seed, lr=float(lr),
-                            eval_split='val')['mIoU']
+                            eval_split='val', source=args.source)['mIoU']
 
     # Direct does not depend on the lr: measured once, in the first lr's directory
     direct = {d: run(args.lrs[0], 'direct', d) for d in args.domains}
