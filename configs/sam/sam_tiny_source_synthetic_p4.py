@@ -1,8 +1,8 @@
 # The shipped tiny source model on a 2x finer token grid (patch 4, 32 x 32 tokens for
 # 128 px images, windows of 16 tokens = 64 px as before), fine-tuned 800 iterations on the
 # source domain: checkpoints/sam_tiny_synthetic_source_p4.pth, source test box mIoU 92.4
-# (patch 8: 84.7; the same 800 iterations on the patch-8 grid: 84.8). See README
-# "Source model" for why the demo and the benchmark do not use it yet.
+# (patch 8: 84.7; the same 800 iterations on the patch-8 grid: 84.8); the default source
+# model of the demo and the benchmark (configs/synthetic_p4/, README "Benchmark").
 #   python tools/model_converters/refine_sam_grid.py checkpoints/sam_tiny_synthetic_source.pth \
 #       work_dirs/source_tiny_p4/init.pth --factor 2
 #   python tools/train.py configs/sam/sam_tiny_source_synthetic_p4.py \

@@ -35,7 +35,6 @@ SOURCE_MODELS: Dict[str, dict] = {
                domains=dict(fog=4, low_contrast=3, camouflage=3, medical=4)),
 }
 DEFAULT_SOURCE = 'p4'
-SOURCE_CHECKPOINT = SOURCE_MODELS[DEFAULT_SOURCE]['checkpoint']
 
 # method -> (config file in the source model's config directory, whether it trains)
 METHODS: Dict[str, tuple] = {

@@ -1,10 +1,11 @@
 """Tests of the synthetic benchmark's shared library (selection rule, statistics, configs)."""
 import json
+import os.path as osp
 
 import numpy as np
 import pytest
 
-from mmwesam.apis.benchmark import (METHODS, SOURCE_MODELS, build_method_cfg,
+from mmwesam.apis.benchmark import (METHODS, REPO, SOURCE_MODELS, build_method_cfg,
                                     candidate_severity, choose_lr, format_table,
                                     method_config, paired_interval, search_lr)
 
@@ -139,6 +140,13 @@ def test_p4_variant_changes_only_model_grid_and_schedule(method, tmp_path):
             model8.head.image_embedding_size) == (8, 8, 16)
     assert model4.init_cfg.checkpoint == SOURCE_MODELS['p4']['checkpoint']
     assert model8.init_cfg.checkpoint == SOURCE_MODELS['p8']['checkpoint']
+    # the configs' own checkpoint (what tools/train.py uses) is the registered one
+    from mmengine.config import Config
+    for source in ('p4', 'p8'):
+        raw = Config.fromfile(method_config(method, source))
+        raw_model = raw.model.get('segmentor', raw.model)
+        assert osp.join(REPO, raw_model.init_cfg.checkpoint) == \
+            SOURCE_MODELS[source]['checkpoint']
     assert (p4.train_cfg.max_iters, p8.train_cfg.max_iters) == (60, 300)
     assert p4.default_hooks.checkpoint.interval == 60  # the final weights are saved
     assert p4.param_scheduler[0].end == 6
