@@ -436,6 +436,21 @@ def choose_lr(scores: Dict[str, Dict[str, float]]) -> tuple:
     return chosen, means
 
 
+def configured_lr(method: str, source: str = DEFAULT_SOURCE) -> float:
+    """The lr that ``method``'s config of source model ``source`` trains with."""
+    from mmengine.config import Config
+    return float(Config.fromfile(method_config(method, source)).optim_wrapper.optimizer.lr)
+
+
+def lr_name(value: float, ladder: Sequence[str] = ()) -> str:
+    """How the lr search writes ``value``: its spelling on ``ladder`` when it is one of
+    its steps (so the run directory is the one the ladder's runs use), else ``%g``."""
+    for step in ladder:
+        if np.isclose(float(step), value, rtol=1e-6, atol=0):
+            return step
+    return f'{value:g}'
+
+
 def search_lr(evaluate: Callable[[str], Dict[str, float]], lrs: Sequence[str],
               ladder: Sequence[str] = ()
               ) -> Tuple[Dict[str, Dict[str, float]], str, Dict[str, float]]:

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from mmwesam.apis.benchmark import (METHODS, REPO, SOURCE_MODELS, build_method_cfg,
-                                    candidate_severity, choose_lr, format_table,
-                                    method_config, paired_interval, search_lr)
+                                    candidate_severity, choose_lr, configured_lr,
+                                    format_table, lr_name, method_config,
+                                    paired_interval, search_lr)
 
 
 def test_candidate_severity_is_most_severe_in_range():
@@ -53,6 +54,29 @@ def test_search_lr_refines_along_the_ladder():
     calls.clear()
     _, chosen, _ = search_lr(evaluate_peak_at(1e-2), ['1e-4', '1e-3'])  # no ladder: grid
     assert chosen == '1e-3' and calls == ['1e-4', '1e-3']
+
+
+def test_lr_name_uses_the_ladder_spelling():
+    ladder = ['1e-4', '3e-4', '1e-3']
+    # a config's 0.001 is the ladder's '1e-3', so its runs land in the same directory
+    assert lr_name(0.001, ladder) == '1e-3'
+    assert lr_name(3e-4, ladder) == '3e-4'
+    assert lr_name(2e-3, ladder) == '0.002'  # off the ladder
+    assert lr_name(1e-3) == '0.001'
+
+
+@pytest.mark.parametrize('source', sorted(SOURCE_MODELS))
+def test_configured_lr_reads_the_method_config(source):
+    from mmengine.config import Config
+    for method in ('wesam', 'tent'):
+        cfg = Config.fromfile(method_config(method, source))
+        assert configured_lr(method, source) == cfg.optim_wrapper.optimizer.lr
+    # the real-data WeSAM config of each source model trains like its benchmark config
+    real = {'p4': 'wesam_tiny_p4_box_coco.py', 'p8': 'wesam_tiny_box_coco.py'}[source]
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'wesam', real))
+    assert cfg.optim_wrapper.optimizer.lr == configured_lr('wesam', source)
+    assert cfg.train_cfg.max_iters == \
+        Config.fromfile(method_config('wesam', source)).train_cfg.max_iters
 
 
 def _write(path, values):
@@ -124,13 +148,15 @@ def _without_variant(cfg) -> dict:
         cfg['train_cfg'].pop(key)
     cfg.pop('param_scheduler')
     cfg['default_hooks']['checkpoint'].pop('interval')
+    cfg['optim_wrapper']['optimizer'].pop('lr')  # searched per model on validation
     return cfg
 
 
 @pytest.mark.parametrize('method', list(METHODS))
 def test_p4_variant_changes_only_model_grid_and_schedule(method, tmp_path):
     """configs/synthetic_p4/<method> is configs/synthetic/<method> with the patch-4 grid,
-    its checkpoint and the 60-iteration schedule: same losses, lr, data, prompts."""
+    its checkpoint, the 60-iteration schedule and the lr chosen for them on validation:
+    same losses, data, prompts."""
     p4 = build_method_cfg(method, 'data/x/fog/', str(tmp_path), source='p4')
     p8 = build_method_cfg(method, 'data/x/fog/', str(tmp_path), source='p8')
     model4, model8 = (c.model.get('segmentor', c.model) for c in (p4, p8))
@@ -151,6 +177,12 @@ def test_p4_variant_changes_only_model_grid_and_schedule(method, tmp_path):
     assert p4.default_hooks.checkpoint.interval == 60  # the final weights are saved
     assert p4.param_scheduler[0].end == 6
     assert _without_variant(p4) == _without_variant(p8)
+    # the lr is the p4 validation search's choice where it has run, else the p8 one's
+    with open(osp.join(REPO, 'docs', 'benchmark', 'lr_search_p4.json')) as f:
+        searched = json.load(f)['methods']
+    expected = float(searched[method]['chosen']) if method in searched \
+        else p8.optim_wrapper.optimizer.lr
+    assert p4.optim_wrapper.optimizer.lr == expected
 
 
 def test_domain_severities_follow_the_source_model():

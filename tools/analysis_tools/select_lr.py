@@ -4,6 +4,9 @@
         [--lrs 1e-4 1e-3] [--ladder 1e-4 3e-4 1e-3 3e-3] [--domains ...] [--prompt box]
         [--seed 0] [--source p4|p8] [--out work_dirs/lr_search]
 
+``--lrs config`` starts each method from the lr its config trains with (with
+``--ladder``, the search then tries that lr's ladder neighbours: a search centred on
+each method's current value, which costs fewer runs than one grid for all methods).
 Every (method, lr, domain) is adapted for the config's fixed number of iterations and
 its FINAL weights are evaluated on the domain's val split; per method the lr with the
 highest mean over domains is chosen (``search_lr``/``choose_lr``; ties to the smaller
@@ -22,8 +25,9 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mmwesam.apis.benchmark import (DEFAULT_SOURCE, DEMO_SPLITS,  # noqa: E402
-                                    SOURCE_MODELS, RunRecord, domain_severities,
-                                    ensure_domains, run_key, run_recorded, search_lr)
+                                    SOURCE_MODELS, RunRecord, configured_lr,
+                                    domain_severities, ensure_domains, lr_name, run_key,
+                                    run_recorded, search_lr)
 from mmwesam.utils import setup_torch  # noqa: E402
 
 
@@ -32,7 +36,8 @@ def main() -> None:
     parser.add_argument('--methods', nargs='+',
                         default=['wesam', 'selftrain_only', 'ema_teacher', 'tent'])
     parser.add_argument('--lrs', nargs='+', default=['1e-4', '1e-3'],
-                        help='as written here they name the run directories (lr1e-3)')
+                        help='as written here they name the run directories (lr1e-3); '
+                        '"config": each method starts from its config\'s lr')
     parser.add_argument('--ladder', nargs='*', default=[],
                         help='lrs the search may refine into, e.g. 1e-4 3e-4 1e-3 3e-3 '
                         '(default: none, the grid --lrs only)')
@@ -60,8 +65,12 @@ def main() -> None:
                             prompt=args.prompt, seed=args.seed, lr=float(lr),
                             eval_split='val', source=args.source)['mIoU']
 
+    def start_lrs(method: str) -> list:
+        return [lr_name(configured_lr(method, args.source), args.ladder) if lr == 'config'
+                else lr for lr in args.lrs]
+
     # Direct does not depend on the lr: measured once, in the first lr's directory
-    direct = {d: run(args.lrs[0], 'direct', d) for d in args.domains}
+    direct = {d: run(start_lrs(args.methods[0])[0], 'direct', d) for d in args.domains}
     summary = dict(direct=direct, methods={})
     lines = ['| method | lr | ' + ' | '.join(args.domains) + ' | mean |',
              '|---|---|' + '---|' * (len(args.domains) + 1),
@@ -69,7 +78,8 @@ def main() -> None:
              + f' | {sum(direct.values()) / len(direct):.2f} |']
     for method in args.methods:
         scores, chosen, means = search_lr(
-            lambda lr: {d: run(lr, method, d) for d in args.domains}, args.lrs, args.ladder)
+            lambda lr: {d: run(lr, method, d) for d in args.domains}, start_lrs(method),
+            args.ladder)
         tried = sorted(scores, key=float)
         summary['methods'][method] = dict(scores=scores, means=means, chosen=chosen)
         for lr in tried:
