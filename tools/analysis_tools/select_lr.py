@@ -7,6 +7,8 @@
 ``--lrs config`` starts each method from the lr its config trains with (with
 ``--ladder``, the search then tries that lr's ladder neighbours: a search centred on
 each method's current value, which costs fewer runs than one grid for all methods).
+Ladder lrs already recorded for a method join its search (they cost nothing), so
+after a config takes its chosen lr, rerunning the search reproduces the whole table.
 Every (method, lr, domain) is adapted for the config's fixed number of iterations and
 its FINAL weights are evaluated on the domain's val split; per method the lr with the
 highest mean over domains is chosen (``search_lr``/``choose_lr``; ties to the smaller
@@ -27,7 +29,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from mmwesam.apis.benchmark import (DEFAULT_SOURCE, DEMO_SPLITS,  # noqa: E402
                                     SOURCE_MODELS, RunRecord, configured_lr,
                                     domain_severities, ensure_domains, lr_name, run_key,
-                                    run_recorded, search_lr)
+                                    run_recorded, run_settings, search_lr)
 from mmwesam.utils import setup_torch  # noqa: E402
 
 
@@ -57,20 +59,37 @@ def main() -> None:
 
     records = {}
 
-    def run(lr: str, method: str, domain: str) -> float:
+    def record(lr: str) -> RunRecord:
         if lr not in records:
             records[lr] = RunRecord(osp.join(args.out, f'lr{lr}'))
-        return run_recorded(records[lr], run_key(domain, args.prompt, method, args.seed),
+        return records[lr]
+
+    def overrides(lr: str) -> dict:
+        return dict(prompt=args.prompt, seed=args.seed, lr=float(lr), eval_split='val',
+                    source=args.source)
+
+    def run(lr: str, method: str, domain: str) -> float:
+        return run_recorded(record(lr), run_key(domain, args.prompt, method, args.seed),
                             method, osp.join(args.data_root, domain) + '/',
-                            prompt=args.prompt, seed=args.seed, lr=float(lr),
-                            eval_split='val', source=args.source)['mIoU']
+                            **overrides(lr))['mIoU']
+
+    def recorded(lr: str, method: str) -> bool:
+        """Whether ``method`` at ``lr`` is recorded for every domain (runs nothing)."""
+        settings = run_settings(method, **overrides(lr))
+        return all(record(lr).get(run_key(d, args.prompt, method, args.seed), settings)
+                   is not None for d in args.domains)
 
     def start_lrs(method: str) -> list:
-        return [lr_name(configured_lr(method, args.source), args.ladder) if lr == 'config'
-                else lr for lr in args.lrs]
+        """``--lrs`` ('config' resolved), then every lr already recorded for the method
+        (free, and a search resumed from another start still sees all its runs)."""
+        lrs = [lr_name(configured_lr(method, args.source), args.ladder) if lr == 'config'
+               else lr for lr in args.lrs]
+        return lrs + [lr for lr in args.ladder if lr not in lrs and recorded(lr, method)]
 
-    # Direct does not depend on the lr: measured once, in the first lr's directory
-    direct = {d: run(start_lrs(args.methods[0])[0], 'direct', d) for d in args.domains}
+    # Direct does not depend on the lr: measured once, in the first lr directory that has it
+    first = start_lrs(args.methods[0])
+    direct_lr = next((lr for lr in first if recorded(lr, 'direct')), first[0])
+    direct = {d: run(direct_lr, 'direct', d) for d in args.domains}
     summary = dict(direct=direct, methods={})
     lines = ['| method | lr | ' + ' | '.join(args.domains) + ' | mean |',
              '|---|---|' + '---|' * (len(args.domains) + 1),
