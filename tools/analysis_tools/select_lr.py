@@ -88,7 +88,8 @@ def main() -> None:
 
     # Direct does not depend on the lr: measured once, in the first lr directory that has it
     first = start_lrs(args.methods[0])
-    direct_lr = next((lr for lr in first if recorded(lr, 'direct')), first[0])
+    direct_lr = next((lr for lr in first + list(args.ladder) if recorded(lr, 'direct')),
+                     first[0])
     direct = {d: run(direct_lr, 'direct', d) for d in args.domains}
     summary = dict(direct=direct, methods={})
     lines = ['| method | lr | ' + ' | '.join(args.domains) + ' | mean |',
