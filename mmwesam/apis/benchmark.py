@@ -45,14 +45,30 @@ METHODS: Dict[str, tuple] = {
     'wesam': ('wesam_tiny_box_synthetic.py', True),
     'supervised': ('supervised_tiny_synthetic.py', True),
 }
+# Ablations: run like methods (select_lr.py, benchmark.py --methods) but not part of the
+# default benchmark; their configs exist only where a source model was ablated.
+ABLATIONS: Dict[str, tuple] = {
+    'wesam_no_anchor': ('wesam_no_anchor_tiny_synthetic.py', True),
+    'wesam_no_contrast': ('wesam_no_contrast_tiny_synthetic.py', True),
+}
+
+
+def _runnable() -> Dict[str, tuple]:
+    # looked up at call time: tests add probe methods to METHODS
+    return {**METHODS, **ABLATIONS}
 
 
 def method_config(method: str, source: str = DEFAULT_SOURCE) -> str:
     """The config file of ``method`` for the source model ``source``."""
     configs = _source(source)['configs']
-    if method not in METHODS:
-        raise ValueError(f'unknown method {method!r}; known: {sorted(METHODS)}')
-    return osp.join(REPO, configs, METHODS[method][0])
+    runnable = _runnable()
+    if method not in runnable:
+        raise ValueError(f'unknown method {method!r}; known: {sorted(runnable)}')
+    path = osp.join(REPO, configs, runnable[method][0])
+    if method in ABLATIONS and not osp.isfile(path):
+        raise FileNotFoundError(f'ablation {method!r} has no config for source model '
+                                f'{source!r}: {path} does not exist')
+    return path
 
 
 def _source(source: str) -> dict:
@@ -149,7 +165,7 @@ def run_method(method: str, data_root: str, work_dir: str, **kwargs) -> dict:
     os.makedirs(work_dir, exist_ok=True)
     start = time.time()
     runner = Runner.from_cfg(cfg)
-    if METHODS[method][1]:
+    if _runnable()[method][1]:
         runner.train()
     else:
         runner.model.init_weights()

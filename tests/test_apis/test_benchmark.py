@@ -5,7 +5,7 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from mmwesam.apis.benchmark import (METHODS, REPO, SOURCE_MODELS, build_method_cfg,
+from mmwesam.apis.benchmark import (ABLATIONS, METHODS, REPO, SOURCE_MODELS, build_method_cfg,
                                     candidate_severity, choose_lr, configured_lr,
                                     format_table, lr_name, method_config,
                                     paired_interval, search_lr)
@@ -183,6 +183,23 @@ def test_p4_variant_changes_only_model_grid_and_schedule(method, tmp_path):
     expected = float(searched[method]['chosen']) if method in searched \
         else p8.optim_wrapper.optimizer.lr
     assert p4.optim_wrapper.optimizer.lr == expected
+
+
+@pytest.mark.parametrize('ablation,removed', [('wesam_no_anchor', 'loss_anchor'),
+                                               ('wesam_no_contrast', 'loss_contrast')])
+def test_ablation_is_wesam_minus_one_term(ablation, removed, tmp_path):
+    """An ablation config differs from the p4 WeSAM config only in the term it removes
+    (same lr, schedule, data), and is not part of the default benchmark."""
+    assert ablation in ABLATIONS and ablation not in METHODS
+    cut = build_method_cfg(ablation, 'data/x/fog/', str(tmp_path), source='p4').to_dict()
+    full = build_method_cfg('wesam', 'data/x/fog/', str(tmp_path), source='p4').to_dict()
+    assert cut['model'][removed] is None and full['model'][removed] is not None
+    for cfg in (cut, full):
+        cfg['model'].pop(removed)
+        cfg.pop('experiment_name')
+    assert cut == full
+    with pytest.raises(FileNotFoundError, match=f"ablation '{ablation}'.*'p8'"):
+        method_config(ablation, 'p8')
 
 
 def test_domain_severities_follow_the_source_model():

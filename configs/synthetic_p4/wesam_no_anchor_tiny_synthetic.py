@@ -1,0 +1,7 @@
+# Ablation (not a benchmark method): WeSAM on the patch-4 source model without the anchor
+# loss; everything else, lr included, is wesam_tiny_box_synthetic.py's. With
+# wesam_no_contrast_tiny_synthetic.py it tells which of WeSAM's two terms separates it
+# from self-training only (selftrain_only_tiny_synthetic.py = neither term). Run on the
+# validation split: select_lr.py --methods wesam_no_anchor wesam_no_contrast --lrs 3e-3.
+_base_ = ['./wesam_tiny_box_synthetic.py']
+model = dict(loss_anchor=None)
