@@ -50,6 +50,11 @@ METHODS: Dict[str, tuple] = {
 ABLATIONS: Dict[str, tuple] = {
     'wesam_no_anchor': ('wesam_no_anchor_tiny_synthetic.py', True),
     'wesam_no_contrast': ('wesam_no_contrast_tiny_synthetic.py', True),
+    # the contrastive weights searched on validation (WeSAM itself carries the chosen
+    # one; 0 is wesam_no_contrast)
+    'wesam_contrast0p1': ('wesam_contrast0p1_tiny_synthetic.py', True),
+    'wesam_contrast0p3': ('wesam_contrast0p3_tiny_synthetic.py', True),
+    'wesam_contrast1p0': ('wesam_contrast1p0_tiny_synthetic.py', True),
 }
 
 

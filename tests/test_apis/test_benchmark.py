@@ -149,13 +149,16 @@ def _without_variant(cfg) -> dict:
     cfg.pop('param_scheduler')
     cfg['default_hooks']['checkpoint'].pop('interval')
     cfg['optim_wrapper']['optimizer'].pop('lr')  # searched per model on validation
+    if cfg['model'].get('loss_contrast'):  # WeSAM's p4 weight: searched on validation too
+        cfg['model']['loss_contrast'].pop('loss_weight')
     return cfg
 
 
 @pytest.mark.parametrize('method', list(METHODS))
 def test_p4_variant_changes_only_model_grid_and_schedule(method, tmp_path):
     """configs/synthetic_p4/<method> is configs/synthetic/<method> with the patch-4 grid,
-    its checkpoint, the 60-iteration schedule and the lr chosen for them on validation:
+    its checkpoint, the 60-iteration schedule and the lr (and WeSAM's contrastive weight,
+    test_wesam_contrast_weight_is_the_validation_choice) chosen for them on validation:
     same losses, data, prompts."""
     p4 = build_method_cfg(method, 'data/x/fog/', str(tmp_path), source='p4')
     p8 = build_method_cfg(method, 'data/x/fog/', str(tmp_path), source='p8')
@@ -200,6 +203,34 @@ def test_ablation_is_wesam_minus_one_term(ablation, removed, tmp_path):
     assert cut == full
     with pytest.raises(FileNotFoundError, match=f"ablation '{ablation}'.*'p8'"):
         method_config(ablation, 'p8')
+
+
+@pytest.mark.parametrize('variant,weight', [('wesam_contrast0p1', 0.1),
+                                             ('wesam_contrast0p3', 0.3),
+                                             ('wesam_contrast1p0', 1.0)])
+def test_contrast_weight_variant_changes_only_that_weight(variant, weight, tmp_path):
+    """The contrastive-weight search's variants are the p4 WeSAM config with one number
+    changed, and not part of the default benchmark."""
+    assert variant in ABLATIONS and variant not in METHODS
+    cut = build_method_cfg(variant, 'data/x/fog/', str(tmp_path), source='p4').to_dict()
+    full = build_method_cfg('wesam', 'data/x/fog/', str(tmp_path), source='p4').to_dict()
+    assert cut['model']['loss_contrast'].pop('loss_weight') == weight
+    full['model']['loss_contrast'].pop('loss_weight')
+    for cfg in (cut, full):
+        cfg.pop('experiment_name')
+    assert cut == full
+
+
+def test_wesam_contrast_weight_is_the_validation_choice(tmp_path):
+    """The p4 WeSAM config carries the weight that its validation record chose, and that
+    record's choice is its grid's best mean."""
+    with open(osp.join(REPO, 'docs', 'benchmark', 'contrast_weight_p4_val.json')) as f:
+        search = json.load(f)
+    best = max(search['grid'], key=lambda w: search['grid'][w]['mean'])
+    assert search['chosen'] == best
+    cfg = build_method_cfg('wesam', 'data/x/fog/', str(tmp_path), source='p4')
+    assert cfg.model.loss_contrast.loss_weight == float(best)
+    assert cfg.optim_wrapper.optimizer.lr == float(search['lr'])
 
 
 def test_domain_severities_follow_the_source_model():
