@@ -23,12 +23,22 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # "Benchmark" for that model (tools/analysis_tools/select_domains.py --source ...,
 # validation split, before any WeSAM run with it): per domain the most severe level with
 # 50 <= Direct <= 80, kept if supervised >= Direct + 10.
+# ``prompt_configs`` ({prompt: {method: config file}}) names the configs whose
+# hyper-parameters were chosen on validation with that prompt kind; a method without one
+# runs its default config (chosen with boxes) for that prompt kind too.
 SOURCE_MODELS: Dict[str, dict] = {
     'p4': dict(configs='configs/synthetic_p4',
                checkpoint=osp.join(REPO, 'checkpoints', 'sam_tiny_synthetic_source_p4.pth'),
                # fog just missed the headroom test (+9.25), noise_blur (+1.3), jpeg (+1.4)
                # and clutter (-0.2) failed it
-               domains=dict(low_contrast=3, camouflage=4, medical=4)),
+               domains=dict(low_contrast=3, camouflage=4, medical=4),
+               # lrs re-chosen on validation with point prompts (select_lr.py --prompt
+               # point; docs/benchmark/lr_search_p4_point.md); self-training only kept
+               # its box lr, the supervised bound was not searched
+               prompt_configs=dict(point=dict(
+                   wesam='wesam_tiny_point_synthetic.py',
+                   tent='tent_tiny_point_synthetic.py',
+                   ema_teacher='ema_teacher_tiny_point_synthetic.py'))),
     # noise_blur (+4.4), jpeg (+1.5) and clutter (-0.1) failed the headroom test
     'p8': dict(configs='configs/synthetic',
                checkpoint=osp.join(REPO, 'checkpoints', 'sam_tiny_synthetic_source.pth'),
@@ -63,16 +73,21 @@ def _runnable() -> Dict[str, tuple]:
     return {**METHODS, **ABLATIONS}
 
 
-def method_config(method: str, source: str = DEFAULT_SOURCE) -> str:
-    """The config file of ``method`` for the source model ``source``."""
-    configs = _source(source)['configs']
+def method_config(method: str, source: str = DEFAULT_SOURCE, prompt: str = 'box') -> str:
+    """The config file of ``method`` for the source model ``source`` and prompt kind
+    ``prompt``: the one its ``prompt_configs`` name, else the method's default."""
+    info = _source(source)
     runnable = _runnable()
     if method not in runnable:
         raise ValueError(f'unknown method {method!r}; known: {sorted(runnable)}')
-    path = osp.join(REPO, configs, runnable[method][0])
+    name = info.get('prompt_configs', {}).get(prompt, {}).get(method, runnable[method][0])
+    path = osp.join(REPO, info['configs'], name)
     if method in ABLATIONS and not osp.isfile(path):
         raise FileNotFoundError(f'ablation {method!r} has no config for source model '
                                 f'{source!r}: {path} does not exist')
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{method!r} ({prompt} prompts) of source model {source!r}: '
+                                f'config {path} does not exist')
     return path
 
 
@@ -128,7 +143,7 @@ def build_method_cfg(method: str, data_root: str, work_dir: str, prompt: str = '
     the config's learning rate (tuning on the validation split); ``source_checkpoint``
     replaces the source model's weights (same architecture)."""
     from mmengine.config import Config
-    cfg = Config.fromfile(method_config(method, source))
+    cfg = Config.fromfile(method_config(method, source, prompt))
     model = _model_cfg(cfg)
     model.init_cfg = dict(type='Pretrained',
                           checkpoint=source_checkpoint or source_checkpoint_of(source))
@@ -457,10 +472,12 @@ def choose_lr(scores: Dict[str, Dict[str, float]]) -> tuple:
     return chosen, means
 
 
-def configured_lr(method: str, source: str = DEFAULT_SOURCE) -> float:
-    """The lr that ``method``'s config of source model ``source`` trains with."""
+def configured_lr(method: str, source: str = DEFAULT_SOURCE, prompt: str = 'box') -> float:
+    """The lr that ``method``'s config of source model ``source`` trains with when
+    prompted with ``prompt``."""
     from mmengine.config import Config
-    return float(Config.fromfile(method_config(method, source)).optim_wrapper.optimizer.lr)
+    return float(Config.fromfile(method_config(method, source, prompt))
+                 .optim_wrapper.optimizer.lr)
 
 
 def lr_name(value: float, ladder: Sequence[str] = ()) -> str:

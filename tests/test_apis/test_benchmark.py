@@ -233,6 +233,61 @@ def test_wesam_contrast_weight_is_the_validation_choice(tmp_path):
     assert cfg.optim_wrapper.optimizer.lr == float(search['lr'])
 
 
+PROMPT_CONFIGS = [(prompt, method) for prompt, configs in
+                  sorted(SOURCE_MODELS['p4'].get('prompt_configs', {}).items())
+                  for method in configs]
+
+
+def _prompt_search(prompt: str) -> dict:
+    with open(osp.join(REPO, 'docs', 'benchmark', f'lr_search_p4_{prompt}.json')) as f:
+        search = json.load(f)
+    assert search['prompt'] == prompt and search['source'] == 'p4'
+    return search
+
+
+@pytest.mark.parametrize('prompt,method', PROMPT_CONFIGS)
+def test_prompt_config_changes_only_prompt_and_lr(prompt, method, tmp_path):
+    """A method's config for another prompt kind is its default config with that prompt
+    kind set and the lr that the validation search with that prompt kind chose; the
+    benchmark uses it for that prompt kind and keeps the default for boxes."""
+    from mmengine.config import Config
+    chosen = float(_prompt_search(prompt)['methods'][method]['chosen'])
+    path = method_config(method, 'p4', prompt)
+    assert osp.basename(path) == SOURCE_MODELS['p4']['prompt_configs'][prompt][method]
+    own, default = (Config.fromfile(p).to_dict() for p in (path, method_config(method, 'p4')))
+    assert own['model']['segmentor'].pop('prompt_type') == prompt  # tools/train.py runs it
+    default['model']['segmentor'].pop('prompt_type')
+    assert own['optim_wrapper']['optimizer'].pop('lr') == chosen
+    default['optim_wrapper']['optimizer'].pop('lr')
+    assert own == default
+    cfg = build_method_cfg(method, 'data/x/fog/', str(tmp_path), prompt=prompt, source='p4')
+    assert cfg.optim_wrapper.optimizer.lr == chosen
+    assert method_config(method, 'p4', 'box') == method_config(method, 'p4')
+
+
+@pytest.mark.parametrize('prompt', ['point'])
+def test_prompt_lrs_are_the_validation_choice(prompt):
+    """Every method searched with ``prompt`` trains, with that prompt kind, at the lr the
+    search chose (its best mean; from its own config, or from the default config where
+    the choice equals the box one)."""
+    search = _prompt_search(prompt)
+    assert search['methods']
+    for method, entry in search['methods'].items():
+        best = max(sorted(entry['means'], key=float), key=lambda lr: entry['means'][lr])
+        assert entry['chosen'] == best
+        assert configured_lr(method, 'p4', prompt) == float(best), method
+
+
+def test_prompt_without_own_config_runs_the_default(monkeypatch):
+    assert method_config('supervised', 'p4', 'point') == method_config('supervised', 'p4')
+    assert method_config('wesam', 'p4', 'poly') == method_config('wesam', 'p4')
+    from mmwesam.apis import benchmark
+    monkeypatch.setitem(benchmark.SOURCE_MODELS, 'p4', dict(
+        SOURCE_MODELS['p4'], prompt_configs=dict(point=dict(tent='tent_missing.py'))))
+    with pytest.raises(FileNotFoundError, match=r"'tent' \(point prompts\).*tent_missing"):
+        method_config('tent', 'p4', 'point')
+
+
 def test_domain_severities_follow_the_source_model():
     from mmwesam.apis.benchmark import domain_severities, kept_domains
     p8 = dict(fog=4, low_contrast=3, camouflage=3, medical=4)

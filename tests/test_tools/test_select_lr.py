@@ -64,3 +64,41 @@ def test_search_from_config_uses_every_recorded_lr(tmp_path, monkeypatch, capsys
     with open(osp.join(out, 'lr_search.md')) as f:
         table = f.read()
     assert '| tent | **3e-3** |' in table and '| tent | 1e-2 |' in table
+
+
+def _run_tool(monkeypatch, *args) -> None:
+    monkeypatch.setattr(sys, 'argv', ['select_lr.py', *args])
+    runpy.run_path(osp.join(REPO, 'tools', 'analysis_tools', 'select_lr.py'),
+                   run_name='__main__')
+
+
+def test_a_later_search_keeps_the_other_methods(tmp_path, monkeypatch, capsys):
+    """Searching one method into a directory keeps what an earlier search there chose for
+    the others (same settings); a search with other domains replaces the file."""
+    domains = list(kept_domains('p4'))
+    data, out = str(tmp_path / 'data'), str(tmp_path / 'out')
+    for domain, severity in kept_domains('p4').items():
+        os.makedirs(osp.join(data, domain, 'annotations'))
+        with open(osp.join(data, domain, 'annotations', 'instances_test.json'), 'w') as f:
+            json.dump(dict(info=dict(severity=severity, seed=0)), f)
+    for lr in LADDER:
+        _record(out, lr, 'tent', domains, _score)
+        _record(out, lr, 'selftrain_only', domains, lambda lr, i: 70.0 - float(lr) * 100)
+    _record(out, '1e-3', 'direct', domains, lambda lr, index: 50.0 + index)
+    common = ['--source', 'p4', '--lrs', '1e-3', '--ladder', *LADDER, '--data-root', data,
+              '--out', out]
+    _run_tool(monkeypatch, '--methods', 'tent', *common)
+    _run_tool(monkeypatch, '--methods', 'selftrain_only', *common)
+    assert 'kept from the earlier search' in capsys.readouterr().out
+    with open(osp.join(out, 'lr_search.json')) as f:
+        summary = json.load(f)
+    assert list(summary['methods']) == ['tent', 'selftrain_only']
+    assert summary['methods']['tent']['chosen'] == '3e-3'
+    assert summary['methods']['selftrain_only']['chosen'] == '1e-4'  # highest at the edge
+    with open(osp.join(out, 'lr_search.md')) as f:
+        table = f.read()
+    assert '| tent | **3e-3** |' in table and '| selftrain_only | **1e-4** |' in table
+    # another domain set: the earlier methods' means would not compare, so they go
+    _run_tool(monkeypatch, '--methods', 'selftrain_only', '--domains', domains[0], *common)
+    with open(osp.join(out, 'lr_search.json')) as f:
+        assert list(json.load(f)['methods']) == ['selftrain_only']

@@ -13,7 +13,9 @@ benchmark.md (not the demo's results.json, so `--out work_dirs/demo` can extend 
 finished runs are reused, so an interrupted benchmark resumes; a recorded run whose
 config, source model or overrides changed since is refused (``--rerun-stale`` reruns it).
 Hyper-parameters are tuned with ``--eval-split val`` (and e.g. ``--lr``, ``--iters``),
-never on the test split.
+never on the test split. For each prompt kind a method runs the config that its source
+model's ``prompt_configs`` names for it (lrs chosen with that prompt kind), else its
+default config.
 """
 import argparse
 import json
