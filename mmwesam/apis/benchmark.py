@@ -34,7 +34,8 @@ SOURCE_MODELS: Dict[str, dict] = {
                domains=dict(low_contrast=3, camouflage=4, medical=4),
                # lrs re-chosen on validation with point prompts (select_lr.py --prompt
                # point; docs/benchmark/lr_search_p4_point.md); self-training only kept
-               # its box lr, the supervised bound was not searched
+               # its box lr, the supervised bound was not searched; WeSAM's anchor
+               # weight and lr then jointly on two seeds (anchor_weight_p4_point_val.md)
                prompt_configs=dict(point=dict(
                    wesam='wesam_tiny_point_synthetic.py',
                    tent='tent_tiny_point_synthetic.py',
@@ -65,6 +66,11 @@ ABLATIONS: Dict[str, tuple] = {
     'wesam_contrast0p1': ('wesam_contrast0p1_tiny_synthetic.py', True),
     'wesam_contrast0p3': ('wesam_contrast0p3_tiny_synthetic.py', True),
     'wesam_contrast1p0': ('wesam_contrast1p0_tiny_synthetic.py', True),
+    # the anchor weights searched with the lr on validation with point prompts (WeSAM's
+    # box config keeps the paper's 1.0, its point config carries the choice; 0 is
+    # wesam_no_anchor)
+    'wesam_anchor0p1': ('wesam_anchor0p1_tiny_synthetic.py', True),
+    'wesam_anchor0p3': ('wesam_anchor0p3_tiny_synthetic.py', True),
 }
 
 

@@ -1,6 +1,7 @@
 """Tests of the synthetic benchmark's shared library (selection rule, statistics, configs)."""
 import json
 import os.path as osp
+from typing import Optional, Tuple
 
 import numpy as np
 import pytest
@@ -221,6 +222,22 @@ def test_contrast_weight_variant_changes_only_that_weight(variant, weight, tmp_p
     assert cut == full
 
 
+@pytest.mark.parametrize('variant,weight', [('wesam_anchor0p1', 0.1),
+                                             ('wesam_anchor0p3', 0.3)])
+def test_anchor_weight_variant_changes_only_that_weight(variant, weight, tmp_path):
+    """The anchor-weight search's variants are the p4 WeSAM config with the anchor loss's
+    weight changed (the paper's 0.5 / 0.5 split inside it kept), and not benchmark
+    methods."""
+    assert variant in ABLATIONS and variant not in METHODS
+    cut = build_method_cfg(variant, 'data/x/fog/', str(tmp_path), source='p4').to_dict()
+    full = build_method_cfg('wesam', 'data/x/fog/', str(tmp_path), source='p4').to_dict()
+    assert cut['model']['loss_anchor'].pop('loss_weight') == weight
+    assert full['model']['loss_anchor'].pop('loss_weight') == 1.0
+    for cfg in (cut, full):
+        cfg.pop('experiment_name')
+    assert cut == full
+
+
 def test_wesam_contrast_weight_is_the_validation_choice(tmp_path):
     """The p4 WeSAM config carries the weight that its validation record chose, and that
     record's choice is its grid's best mean."""
@@ -245,13 +262,34 @@ def _prompt_search(prompt: str) -> dict:
     return search
 
 
+def _anchor_search(prompt: str) -> Optional[dict]:
+    """The joint (anchor weight, lr) search of WeSAM with ``prompt`` (None if not made):
+    where it exists, it replaces the lr search's choice for WeSAM."""
+    path = osp.join(REPO, 'docs', 'benchmark', f'anchor_weight_p4_{prompt}_val.json')
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        search = json.load(f)
+    assert search['prompt'] == prompt and search['source'] == 'p4'
+    return search
+
+
+def _chosen(prompt: str, method: str) -> Tuple[float, float]:
+    """(lr, anchor weight) that the validation records chose for ``method``."""
+    anchor = _anchor_search(prompt)
+    if method == 'wesam' and anchor is not None:
+        return float(anchor['chosen']['lr']), float(anchor['chosen']['anchor_weight'])
+    return float(_prompt_search(prompt)['methods'][method]['chosen']), 1.0
+
+
 @pytest.mark.parametrize('prompt,method', PROMPT_CONFIGS)
 def test_prompt_config_changes_only_prompt_and_lr(prompt, method, tmp_path):
     """A method's config for another prompt kind is its default config with that prompt
-    kind set and the lr that the validation search with that prompt kind chose; the
-    benchmark uses it for that prompt kind and keeps the default for boxes."""
+    kind set and the lr (and, for WeSAM, the anchor weight) that the validation search
+    with that prompt kind chose; the benchmark uses it for that prompt kind and keeps the
+    default for boxes."""
     from mmengine.config import Config
-    chosen = float(_prompt_search(prompt)['methods'][method]['chosen'])
+    chosen, anchor_weight = _chosen(prompt, method)
     path = method_config(method, 'p4', prompt)
     assert osp.basename(path) == SOURCE_MODELS['p4']['prompt_configs'][prompt][method]
     own, default = (Config.fromfile(p).to_dict() for p in (path, method_config(method, 'p4')))
@@ -259,6 +297,9 @@ def test_prompt_config_changes_only_prompt_and_lr(prompt, method, tmp_path):
     default['model']['segmentor'].pop('prompt_type')
     assert own['optim_wrapper']['optimizer'].pop('lr') == chosen
     default['optim_wrapper']['optimizer'].pop('lr')
+    if own['model'].get('loss_anchor') is not None:
+        assert own['model']['loss_anchor'].pop('loss_weight') == anchor_weight
+        assert default['model']['loss_anchor'].pop('loss_weight') == 1.0
     assert own == default
     cfg = build_method_cfg(method, 'data/x/fog/', str(tmp_path), prompt=prompt, source='p4')
     assert cfg.optim_wrapper.optimizer.lr == chosen
@@ -275,7 +316,32 @@ def test_prompt_lrs_are_the_validation_choice(prompt):
     for method, entry in search['methods'].items():
         best = max(sorted(entry['means'], key=float), key=lambda lr: entry['means'][lr])
         assert entry['chosen'] == best
-        assert configured_lr(method, 'p4', prompt) == float(best), method
+        assert configured_lr(method, 'p4', prompt) == _chosen(prompt, method)[0], method
+        if _chosen(prompt, method)[1] == 1.0:  # not replaced by the anchor search
+            assert configured_lr(method, 'p4', prompt) == float(best), method
+
+
+@pytest.mark.parametrize('prompt', ['point'])
+def test_anchor_search_choice_is_its_best_two_seed_mean(prompt):
+    """The joint anchor-weight / lr search chose its best mean over two seeds; a cell run
+    with one seed only (a collapse) could not have been chosen whatever the other seed
+    gave; its grid holds WeSAM's own weight (1.0) at the lrs the point lr search chose
+    around, so the search could keep the old choice."""
+    search = _anchor_search(prompt)
+    if search is None:
+        pytest.skip(f'no anchor-weight search with {prompt} prompts recorded')
+    assert search['seeds'] == [0, 1]
+    cells = {(w, lr): c for w, row in search['grid'].items() for lr, c in row.items()}
+    full = {k: c for k, c in cells.items() if c['mean'] is not None}
+    for (w, lr), c in full.items():
+        means = [np.mean([c[f'seed{s}'][d] for d in search['domains']]) for s in (0, 1)]
+        assert c['mean'] == pytest.approx(np.mean(means))
+    best = max(full, key=lambda k: full[k]['mean'])
+    assert search['chosen'] == dict(anchor_weight=best[0], lr=best[1])
+    for k, c in cells.items():
+        if c['mean'] is None:
+            assert (c['mean_seed0'] + 100) / 2 < full[best]['mean'], k
+    assert '1.0' in search['grid'] and set(search['grid']['1.0']) >= {'1e-3', '1e-2'}
 
 
 def test_prompt_without_own_config_runs_the_default(monkeypatch):
