@@ -4,5 +4,8 @@
 #   python tools/test.py configs/sam/sam_tiny_p4_direct_coco.py \
 #       checkpoints/sam_tiny_synthetic_source_p4.pth \
 #       --cfg-options test_dataloader.dataset.data_root=data/kvasir/
-_base_ = ['./sam_tiny_direct_coco.py', '../_base_/sam_tiny_p4_variant.py']
-model = {{_base_.p4_segmentor}}
+_base_ = ['../synthetic_p4/direct_tiny_synthetic.py', '../_base_/datasets/real_adapt_test.py']
+data_root = {{_base_.real_data_root}}
+train_dataloader = {{_base_.real_train_dataloader}}
+val_dataloader = {{_base_.real_val_dataloader}}
+test_dataloader = val_dataloader

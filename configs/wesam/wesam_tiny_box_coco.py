@@ -13,10 +13,8 @@
 # Method, loss weights, lr (1e-3) and the fixed 300-iteration schedule are those of the
 # synthetic benchmark (configs/synthetic/wesam_tiny_box_synthetic.py, chosen there on
 # validation splits); on real data they are a starting point, not a tuned setting.
-_base_ = ['../synthetic/wesam_tiny_box_synthetic.py']
-data_root = 'data/coco/'
-# the real-data converters write adapt / test only: validate on test, as the paper does
-train_dataloader = dict(dataset=dict(data_root=data_root))
-val_dataloader = dict(dataset=dict(data_root=data_root,
-                                   ann_file='annotations/instances_test.json'))
+_base_ = ['../synthetic/wesam_tiny_box_synthetic.py', '../_base_/datasets/real_adapt_test.py']
+data_root = {{_base_.real_data_root}}
+train_dataloader = {{_base_.real_train_dataloader}}
+val_dataloader = {{_base_.real_val_dataloader}}
 test_dataloader = val_dataloader

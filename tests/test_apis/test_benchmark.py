@@ -72,12 +72,7 @@ def test_configured_lr_reads_the_method_config(source):
     for method in ('wesam', 'tent'):
         cfg = Config.fromfile(method_config(method, source))
         assert configured_lr(method, source) == cfg.optim_wrapper.optimizer.lr
-    # the real-data WeSAM config of each source model trains like its benchmark config
-    real = {'p4': 'wesam_tiny_p4_box_coco.py', 'p8': 'wesam_tiny_box_coco.py'}[source]
-    cfg = Config.fromfile(osp.join(REPO, 'configs', 'wesam', real))
-    assert cfg.optim_wrapper.optimizer.lr == configured_lr('wesam', source)
-    assert cfg.train_cfg.max_iters == \
-        Config.fromfile(method_config('wesam', source)).train_cfg.max_iters
+    # (the real-data configs equal these but for data: tests/test_configs/test_tiny_real_data.py)
 
 
 def _write(path, values):
