@@ -217,7 +217,8 @@ def test_contrast_weight_variant_changes_only_that_weight(variant, weight, tmp_p
     assert cut == full
 
 
-@pytest.mark.parametrize('variant,weight', [('wesam_anchor0p1', 0.1),
+@pytest.mark.parametrize('variant,weight', [('wesam_anchor0p03', 0.03),
+                                             ('wesam_anchor0p1', 0.1),
                                              ('wesam_anchor0p3', 0.3)])
 def test_anchor_weight_variant_changes_only_that_weight(variant, weight, tmp_path):
     """The anchor-weight search's variants are the p4 WeSAM config with the anchor loss's
