@@ -76,8 +76,9 @@ def _config(name: str, data_root: str, work_dir: str) -> Config:
     return cfg
 
 
-@pytest.mark.parametrize('variant', list(VARIANTS))
-def test_tiny_direct_and_wesam_on_real_layout(variant, tmp_path):
+@pytest.mark.parametrize('variant,prompt', [('tiny', 'box'), ('tiny_p4', 'box'),
+                                            ('tiny_p4', 'point')])
+def test_tiny_direct_and_wesam_on_real_layout(variant, prompt, tmp_path):
     name, tokens, iters = VARIANTS[variant]
     shipped = osp.join(REPO, 'checkpoints', name)
     root = str(tmp_path / 'data')
@@ -89,12 +90,14 @@ def test_tiny_direct_and_wesam_on_real_layout(variant, tmp_path):
     assert direct_cfg.model.init_cfg.checkpoint == f'checkpoints/{name}'
     assert direct_cfg.model.head.image_embedding_size == tokens
     direct_cfg.model.init_cfg.checkpoint = shipped
+    direct_cfg.model.prompt_type = prompt  # README: --cfg-options model.prompt_type=point
     direct = Runner.from_cfg(direct_cfg)
     direct_metrics = direct.test()  # masks are scored at 150 x 200 (shape-checked)
     assert direct_metrics['num_images'] == 2
     assert 0 < direct_metrics['mIoU'] <= 100
 
-    cfg = _config(f'wesam/wesam_{variant}_box_coco.py', root, str(tmp_path / 'wesam'))
+    cfg = _config(f'wesam/wesam_{variant}_{prompt}_coco.py', root, str(tmp_path / 'wesam'))
+    assert cfg.model.segmentor.prompt_type == prompt
     assert cfg.model.segmentor.init_cfg.checkpoint == f'checkpoints/{name}'
     assert cfg.train_cfg.max_iters == iters
     cfg.model.segmentor.init_cfg.checkpoint = shipped
