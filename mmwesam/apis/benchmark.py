@@ -73,6 +73,10 @@ ABLATIONS: Dict[str, tuple] = {
     'wesam_anchor0p3': ('wesam_anchor0p3_tiny_synthetic.py', True),
     # the step beyond that grid's lower edge (0.1 won there)
     'wesam_anchor0p03': ('wesam_anchor0p03_tiny_synthetic.py', True),
+    # diagnostics: WeSAM with the anchor decoding another prompt kind than teacher and
+    # student (CrossPromptAnchorSelfTraining); not comparable with the methods
+    'diag_box_anchor': ('diag_box_anchor_tiny_synthetic.py', True),
+    'diag_point_anchor': ('diag_point_anchor_tiny_synthetic.py', True),
 }
 
 

@@ -234,6 +234,23 @@ def test_anchor_weight_variant_changes_only_that_weight(variant, weight, tmp_pat
     assert cut == full
 
 
+@pytest.mark.parametrize('variant,anchor_prompt', [('diag_box_anchor', 'box'),
+                                                    ('diag_point_anchor', 'point')])
+def test_anchor_target_diagnostic_changes_only_the_anchor_prompts(variant, anchor_prompt,
+                                                                  tmp_path):
+    """The anchor-target diagnostics are the p4 WeSAM config (anchor weight 1.0) with only
+    the model class and the anchor's prompt kind changed."""
+    assert variant in ABLATIONS and variant not in METHODS
+    cut = build_method_cfg(variant, 'data/x/fog/', str(tmp_path), source='p4').to_dict()
+    full = build_method_cfg('wesam', 'data/x/fog/', str(tmp_path), source='p4').to_dict()
+    assert cut['model'].pop('type') == 'CrossPromptAnchorSelfTraining'
+    assert full['model'].pop('type') == 'SelfTrainingTeacher'
+    assert cut['model'].pop('anchor_prompt_type') == anchor_prompt
+    for cfg in (cut, full):
+        cfg.pop('experiment_name')
+    assert cut == full
+
+
 def test_wesam_contrast_weight_is_the_validation_choice(tmp_path):
     """The p4 WeSAM config carries the weight that its validation record chose, and that
     record's choice is its grid's best mean."""

@@ -5,11 +5,12 @@ from typing import Dict, Iterator, List, Optional
 
 import torch
 import torch.nn as nn
+from mmdet.structures import DetDataSample
 from mmengine.model import BaseModel
 
 from mmwesam.registry import MODELS
 from .prompt_free import split_branches
-from .sam import PromptableSAM, SampleList
+from .sam import PROMPT_TYPES, PromptableSAM, SampleList
 
 
 def _buffer_name(parameter_name: str) -> str:
@@ -132,6 +133,13 @@ class SelfTrainingTeacher(BaseModel):
         self.refresh_source_copies()
 
     # ----------------------------------------------------------------- losses
+    def anchor_prompts(self, samples: List[DetDataSample],
+                       prompts: List[Optional[Dict[str, torch.Tensor]]]
+                       ) -> List[Optional[Dict[str, torch.Tensor]]]:
+        """The prompts the anchor decodes with: WeSAM's are the teacher's and the
+        student's (one prompt for all three branches)."""
+        return prompts
+
     def loss(self, inputs: dict, data_samples: dict) -> Dict[str, torch.Tensor]:
         weak, strong, weak_samples, strong_samples = split_branches(inputs, data_samples)
         seg = self.segmentor
@@ -149,7 +157,8 @@ class SelfTrainingTeacher(BaseModel):
             prompt_types = [seg.train_prompt_type() for _ in range(batch)]
             prompts = [seg.get_prompts(s, t) if len(s.gt_instances) else None
                        for s, t in zip(weak_samples, prompt_types)]
-            anchor_logits = [seg.decode(anchor_embeddings[i], prompts[i])[0][:, 0]
+            anchor_prompts = self.anchor_prompts(weak_samples, prompts)
+            anchor_logits = [seg.decode(anchor_embeddings[i], anchor_prompts[i])[0][:, 0]
                              if prompts[i] is not None else None for i in range(batch)]
 
         # 2. Teacher on the weak view, student on the strong view.
@@ -215,3 +224,36 @@ class SelfTrainingTeacher(BaseModel):
         if mode == 'tensor':
             return self.teacher._forward(inputs, data_samples)
         raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor')
+
+
+@MODELS.register_module()
+class CrossPromptAnchorSelfTraining(SelfTrainingTeacher):
+    """DIAGNOSTIC, not a method for users: WeSAM whose anchor decodes with a different
+    prompt kind than the teacher and student (e.g. box-prompted source masks as anchor
+    targets while the adapted model sees points).
+
+    It answers whether the *quality* of the anchor's targets is what the anchor costs:
+    with points, the frozen model's masks are worse than with boxes, and swapping only
+    the anchor's prompts changes nothing else. It uses a prompt kind the weak labels of
+    the setting may not provide (boxes where only points are given), so its scores are
+    not comparable with the methods'; the anchor's masks also pool the anchor's
+    instance features for the contrastive term.
+
+    Args:
+        anchor_prompt_type: a key of ``PROMPT_TYPES`` for the anchor's decode.
+        **kwargs: :class:`SelfTrainingTeacher`'s arguments.
+    """
+
+    def __init__(self, anchor_prompt_type: str, **kwargs) -> None:
+        if anchor_prompt_type not in PROMPT_TYPES:
+            raise ValueError(f'anchor_prompt_type {anchor_prompt_type!r} is not a prompt '
+                             f'kind; known: {sorted(PROMPT_TYPES)}')
+        if kwargs.get('prompt_generator') is not None:
+            raise ValueError('anchor_prompt_type needs the weak labels\' prompts; a '
+                             'prompt_generator replaces them')
+        super().__init__(**kwargs)
+        self.anchor_prompt_type = anchor_prompt_type
+
+    def anchor_prompts(self, samples, prompts):
+        return [self.segmentor.get_prompts(s, self.anchor_prompt_type)
+                if p is not None else None for s, p in zip(samples, prompts)]
