@@ -1,6 +1,6 @@
-# WeSAM with point prompts (one positive point per instance) for the patch-4 source model:
-# wesam_tiny_box_synthetic.py with the lr and the anchor-loss weight chosen on the
-# VALIDATION split with point prompts.
+# WeSAM with point prompts (5 positive + 5 negative points per instance) for the patch-4
+# source model: wesam_tiny_box_synthetic.py with the lr and the anchor-loss weight
+# chosen on the VALIDATION split with point prompts.
 # 1. lr search at the paper's anchor weight 1.0 (select_lr.py --source p4 --prompt point
 #    --methods wesam --lrs config --ladder ...; seed 0): 1e-3 60.16, 3e-3 59.25, 1e-2 63.47,
 #    3e-2 33.89 (docs/benchmark/lr_search_p4_point.md). That choice (1e-2) gave +3.80 on

@@ -488,3 +488,35 @@ def test_ensure_domains_regenerates_other_severity(tmp_path):
     ensure_domains(str(tmp_path), {'fog': 5}, splits)  # stale severity: regenerated
     with open(ann) as f:
         assert json.load(f)['info']['severity'] == 5
+
+
+@pytest.mark.parametrize('method', ['wesam', 'selftrain_only', 'direct'])
+def test_point_benchmark_prompts_are_five_positive_five_negative(method, tmp_path):
+    """The point tables are measured with METHOD.md's protocol: per instance 5 points
+    inside its GT mask (label 1), then 5 outside it (label 0), in training and test."""
+    from mmengine.registry import init_default_scope
+
+    from helpers import write_coco_dataset
+    from mmwesam.registry import DATASETS
+    init_default_scope('mmwesam')
+    root = str(tmp_path / 'domain') + '/'
+    write_coco_dataset(root, num_images=4, max_instances=3, seed=1,
+                       splits={'adapt': (0, 2), 'test': (2, 4)})
+    cfg = build_method_cfg(method, root, str(tmp_path / 'run'), prompt='point')
+    assert cfg.model.get('segmentor', cfg.model).prompt_type == 'point'
+    loaders = ['test_dataloader'] + (['train_dataloader'] if 'train_dataloader' in cfg
+                                     and cfg.train_dataloader else [])
+    for loader in loaders:
+        dataset = DATASETS.build(cfg[loader].dataset)
+        for index in range(len(dataset)):
+            samples = dataset[index]['data_samples']
+            for sample in samples.values() if isinstance(samples, dict) else [samples]:
+                instances = sample.gt_instances
+                masks = instances.masks.to_ndarray().astype(bool)
+                points = instances.prompt_points.long().numpy()
+                labels = instances.prompt_point_labels.numpy()
+                assert points.shape == (len(masks), 10, 2), (loader, points.shape)
+                assert (labels == [1] * 5 + [0] * 5).all()
+                for mask, xy in zip(masks, points):
+                    inside = mask[xy[:, 1], xy[:, 0]]
+                    assert inside[:5].all() and not inside[5:].any(), (loader, inside)
