@@ -559,3 +559,63 @@ def search_lr(evaluate: Callable[[str], Dict[str, float]], lrs: Sequence[str],
         scores.update({lr: evaluate(lr) for lr in new})
         chosen, means = choose_lr(scores)
     return scores, chosen, means
+
+
+def merge_lr_searches(searches: Sequence[dict]) -> dict:
+    """Merge ``select_lr.py`` records (``lr_search.json``) of the same search made with
+    different seeds into seed means: ``{source, prompt, split, seeds, domains, direct,
+    methods: {method: {lr: {seed<N>: {domain: mIoU}, mean_seed<N>, domains_mean:
+    {domain: mean over seeds}, mean}}}}``. A (method, lr) that some seed lacks keeps its
+    seeds' cells but gets no ``mean`` (a mean over fewer seeds would not compare)."""
+    if not searches:
+        raise ValueError('merge_lr_searches: no search to merge')
+    first = searches[0]
+    seeds = []
+    for search in searches:
+        for key in ('source', 'prompt', 'domains', 'direct'):
+            if search.get(key) != first.get(key):
+                raise ValueError(f'merge_lr_searches: {key!r} differs between searches '
+                                 f'({first.get(key)!r} vs {search.get(key)!r}); only seeds '
+                                 'of one search merge')
+        if search['seed'] in seeds:
+            raise ValueError(f'merge_lr_searches: seed {search["seed"]} appears twice')
+        seeds.append(search['seed'])
+    methods: Dict[str, Dict[str, dict]] = {}
+    for search in searches:
+        for method, result in search['methods'].items():
+            for lr, row in result['scores'].items():
+                cell = methods.setdefault(method, {}).setdefault(lr, {})
+                cell[f'seed{search["seed"]}'] = dict(row)
+                cell[f'mean_seed{search["seed"]}'] = float(np.mean(list(row.values())))
+    for cells in methods.values():
+        for cell in cells.values():
+            if all(f'seed{s}' in cell for s in seeds):
+                cell['domains_mean'] = {d: float(np.mean([cell[f'seed{s}'][d] for s in seeds]))
+                                        for d in first['domains']}
+                cell['mean'] = float(np.mean([cell[f'mean_seed{s}'] for s in seeds]))
+    return dict(source=first['source'], prompt=first['prompt'], split='val',
+                seeds=sorted(seeds), domains=list(first['domains']),
+                direct=dict(first['direct']), methods=methods)
+
+
+def format_merged_searches(merged: dict) -> str:
+    """Markdown of :func:`merge_lr_searches`: per (method, lr) the domains' seed means,
+    each seed's mean and the mean over seeds ("-" where a seed is missing)."""
+    domains, seeds = merged['domains'], merged['seeds']
+    lines = ['| method | lr | ' + ' | '.join(domains) + ' | '
+             + ' | '.join(f'mean seed {s}' for s in seeds) + ' | **mean** |',
+             '|---|---|' + '---|' * (len(domains) + len(seeds) + 1)]
+    direct = float(np.mean([merged['direct'][d] for d in domains]))
+    lines.append('| Direct | - | ' + ' | '.join(f'{merged["direct"][d]:.2f}' for d in domains)
+                 + ' | ' + ' | '.join(f'{direct:.2f}' for _ in seeds) + f' | {direct:.2f} |')
+    for method, cells in merged['methods'].items():
+        for lr in sorted(cells, key=float):
+            cell = cells[lr]
+            row = cell.get('domains_mean', {})
+            lines.append(
+                f'| {method} | {lr} | '
+                + ' | '.join(f'{row[d]:.2f}' if d in row else '-' for d in domains) + ' | '
+                + ' | '.join(f'{cell[f"mean_seed{s}"]:.2f}' if f'mean_seed{s}' in cell
+                             else '-' for s in seeds)
+                + (f' | **{cell["mean"]:.2f}** |' if 'mean' in cell else ' | - |'))
+    return '\n'.join(lines)
