@@ -520,3 +520,60 @@ def test_point_benchmark_prompts_are_five_positive_five_negative(method, tmp_pat
                 for mask, xy in zip(masks, points):
                     inside = mask[xy[:, 1], xy[:, 0]]
                     assert inside[:5].all() and not inside[5:].any(), (loader, inside)
+
+
+def _diagnostic_record(prompt):
+    with open(osp.join(REPO, 'docs', 'benchmark',
+                       f'diag_anchor_targets_p4_val_{prompt}.json')) as f:
+        return json.load(f)
+
+
+@pytest.mark.parametrize('prompt', ['point', 'box'])
+def test_anchor_target_diagnostic_records_are_their_seed_cells(prompt):
+    """The anchor-target records are merge_lr_searches of their own seed cells (nothing
+    edited by hand), and each same-prompt arm reproduces the earlier WeSAM runs it
+    stands for: with points the anchor-weight grid's 1.0 cell, with boxes the
+    contrastive-weight search's 0.1 cell (seed 0)."""
+    from mmwesam.apis.benchmark import merge_lr_searches
+    record = _diagnostic_record(prompt)
+    searches = [dict(source=record['source'], prompt=record['prompt'], seed=seed,
+                     domains=record['domains'], direct=record['direct'],
+                     methods={m: dict(scores={lr: c[f'seed{seed}'] for lr, c in cells.items()
+                                              if f'seed{seed}' in c})
+                              for m, cells in record['methods'].items()})
+                for seed in record['seeds']]
+    assert merge_lr_searches(searches)['methods'] == record['methods']
+    assert record['seeds'] == [0, 1] and record['prompt'] == prompt
+    with open(osp.join(REPO, 'docs', 'benchmark', 'anchor_weight_p4_point_val.json')) as f:
+        anchor = json.load(f)
+    with open(osp.join(REPO, 'docs', 'benchmark', 'contrast_weight_p4_val.json')) as f:
+        contrast = json.load(f)
+    if prompt == 'point':
+        same = record['methods']['diag_point_anchor']['1e-3']
+        earlier = anchor['grid']['1.0']['1e-3']
+        for seed in (0, 1):
+            for d in record['domains']:
+                assert same[f'seed{seed}'][d] == pytest.approx(earlier[f'seed{seed}'][d],
+                                                               abs=1e-3)
+    else:
+        same = record['methods']['diag_box_anchor']['3e-3']['seed0']
+        for d in record['domains']:
+            assert same[d] == pytest.approx(contrast['grid']['0.1']['scores'][d], abs=0.05)
+
+
+def test_anchor_target_diagnostic_favours_the_other_prompt_both_ways():
+    """What the diagnostic's reading rests on: in each direction the anchor decoding the
+    other prompt kind scores higher on the two-seed mean and in each seed, although with
+    boxes its targets are the worse ones (Direct with points < Direct with boxes)."""
+    point, box = _diagnostic_record('point'), _diagnostic_record('box')
+    direct = {name: np.mean(list(r['direct'].values())) for name, r in
+              (('point', point), ('box', box))}
+    assert direct['point'] < direct['box']
+    for record, other, own, lr in ((point, 'diag_box_anchor', 'diag_point_anchor', '1e-3'),
+                                   (box, 'diag_point_anchor', 'diag_box_anchor', '3e-3')):
+        a, b = record['methods'][other][lr], record['methods'][own][lr]
+        assert a['mean'] > b['mean'] + 1.0
+        assert all(a[f'mean_seed{s}'] > b[f'mean_seed{s}'] for s in (0, 1))
+    # and with points self-training only stays above the box-anchored arm
+    assert point['methods']['selftrain_only']['1e-3']['mean'] > \
+        point['methods']['diag_box_anchor']['1e-3']['mean']
