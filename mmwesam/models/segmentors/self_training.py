@@ -232,9 +232,10 @@ class CrossPromptAnchorSelfTraining(SelfTrainingTeacher):
     prompt kind than the teacher and student (e.g. box-prompted source masks as anchor
     targets while the adapted model sees points).
 
-    It answers whether the *quality* of the anchor's targets is what the anchor costs:
-    with points, the frozen model's masks are worse than with boxes, and swapping only
-    the anchor's prompts changes nothing else. It uses a prompt kind the weak labels of
+    It asks whether the *quality* of the anchor's targets is what the anchor costs
+    (with points the frozen model's masks are worse than with boxes; swapping only the
+    anchor's prompts changes nothing else). Measured answer: no, the other prompt kind
+    helps in both directions (docs/benchmark/diag_anchor_targets_p4_val.md). It uses a prompt kind the weak labels of
     the setting may not provide (boxes where only points are given), so its scores are
     not comparable with the methods'; the anchor's masks also pool the anchor's
     instance features for the contrastive term.
