@@ -6,10 +6,12 @@ not found here fall back to mmdet's and then mmengine's registries.
 from mmdet.registry import DATA_SAMPLERS as MMDET_DATA_SAMPLERS
 from mmdet.registry import DATASETS as MMDET_DATASETS
 from mmdet.registry import HOOKS as MMDET_HOOKS
+from mmdet.registry import LOG_PROCESSORS as MMDET_LOG_PROCESSORS
 from mmdet.registry import LOOPS as MMDET_LOOPS
 from mmdet.registry import METRICS as MMDET_METRICS
 from mmdet.registry import MODELS as MMDET_MODELS
 from mmdet.registry import TRANSFORMS as MMDET_TRANSFORMS
+from mmdet.registry import VISBACKENDS as MMDET_VISBACKENDS
 from mmdet.registry import VISUALIZERS as MMDET_VISUALIZERS
 from mmengine.registry import Registry
 
@@ -24,3 +26,8 @@ HOOKS = Registry('hook', parent=MMDET_HOOKS, locations=['mmwesam.engine'])
 LOOPS = Registry('loop', parent=MMDET_LOOPS, locations=['mmwesam.engine'])
 VISUALIZERS = Registry(
     'visualizer', parent=MMDET_VISUALIZERS, locations=['mmwesam.engine'])
+# nothing of mmwesam's own: they exist so that the runner finds mmengine's log processor
+# and visualisation backends under the 'mmwesam' scope without a warning per run
+LOG_PROCESSORS = Registry(
+    'log_processor', parent=MMDET_LOG_PROCESSORS, locations=['mmwesam.engine'])
+VISBACKENDS = Registry('vis_backend', parent=MMDET_VISBACKENDS, locations=['mmwesam.engine'])

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
 STAMP=.venv/.mmwesam-installed
-WANT="$(cat requirements.txt setup.py scripts/setup_env.sh | sha1sum | cut -d' ' -f1) $TORCH_SPEC"
+WANT="$(cat requirements.txt setup.py projects/synthetic_benchmark/setup.py scripts/setup_env.sh | sha1sum | cut -d' ' -f1) $TORCH_SPEC"
 
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
@@ -27,6 +27,8 @@ if [ -d ../shared/wheels ]; then FIND_LINKS=(--find-links ../shared/wheels); fi
 $PIP install -q --no-build-isolation "${FIND_LINKS[@]}" mmcv==2.1.0
 $PIP install -q -r requirements.txt
 $PIP install -q --no-build-isolation --no-deps -e .
-.venv/bin/python -c "import torch, mmcv.ops, mmdet, mmengine, mmwesam; \
+# the synthetic benchmark (demo, benchmark tools), a package of its own
+$PIP install -q --no-build-isolation --no-deps -e projects/synthetic_benchmark
+.venv/bin/python -c "import torch, mmcv.ops, mmdet, mmengine, mmwesam, synthetic_benchmark; \
 print('[setup] torch', torch.__version__, 'mmcv', mmcv.__version__, 'mmdet', mmdet.__version__)"
 echo "$WANT" > "$STAMP"

@@ -141,7 +141,7 @@ def official_state_dict(model) -> Dict[str, torch.Tensor]:
 
 # ------------------------------------------------------------------------------------
 # Tiny-SAM versions of the project's configs (WeSAM, baselines, config-family runs)
-SYNTHETIC_WESAM_CONFIG = osp.join(REPO, 'configs', 'synthetic', 'wesam_tiny_box_synthetic.py')
+SYNTHETIC_WESAM_CONFIG = osp.join(REPO, 'tests', 'data', 'configs', 'wesam_tiny.py')
 
 
 def write_tiny_checkpoint(path, seed: int = 0) -> str:
@@ -204,7 +204,7 @@ def tiny_runner_config(config: str, checkpoint: str, data_root: str, work_dir: s
 
 
 def build_tiny_wesam(checkpoint: str, segmentor: dict = None, **model_options):
-    """A ``SelfTrainingTeacher`` from ``configs/synthetic/wesam_tiny_box_synthetic.py``
+    """A ``SelfTrainingTeacher`` from ``tests/data/configs/wesam_tiny.py``
     initialised from ``checkpoint`` (``segmentor``/``model_options`` are merged in)."""
     from mmengine.config import Config
 

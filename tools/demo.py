@@ -7,13 +7,9 @@ on each target domain, adapts it and evaluates again, prints the table and write
 ``results.json``, a bar chart and before/after overlays into the work dir.
 """
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from mmwesam.apis.benchmark import (DEFAULT_SOURCE, SOURCE_MODELS,  # noqa: E402
-                                    run_demo)
+from synthetic_benchmark.demo import run_demo
+from synthetic_benchmark.methods import DEFAULT_SOURCE, SOURCE_MODELS
 
 
 def main() -> None:

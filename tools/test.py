@@ -3,17 +3,15 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmengine.config import DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
-from mmengine.config import DictAction  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-from mmwesam.utils import register_all_modules  # noqa: E402
-from mmwesam.utils.check_inputs import (exit_if_missing, load_tool_config,  # noqa: E402
+from mmwesam.utils import register_all_modules
+from mmwesam.utils.check_inputs import (CHECKPOINT_HELP, exit_if_missing, load_tool_config,
                                         missing_inputs)
+from mmwesam.utils.package_files import resolve_shipped_checkpoint
 
 
 def parse_args() -> argparse.Namespace:
@@ -41,9 +39,10 @@ def main() -> None:
     register_all_modules(init_default_scope=False)
     cfg = load_tool_config(args)
     problems = missing_inputs(cfg, ['test_dataloader'], check_model_checkpoint=False)
+    args.checkpoint = resolve_shipped_checkpoint(args.checkpoint)
     if not osp.isfile(args.checkpoint):
-        problems.insert(0, f'  {args.checkpoint}: checkpoint not found; see README.md, '
-                        'section "Checkpoints"')
+        problems.insert(0, f'  {args.checkpoint}: checkpoint not found; see '
+                        f'{CHECKPOINT_HELP}')
     exit_if_missing(problems, args.config)
 
     # The checkpoint is loaded by the model itself (official SAM layout or ours), not

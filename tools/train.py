@@ -2,17 +2,13 @@
 import argparse
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmengine.config import DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
-from mmengine.config import DictAction  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-from mmwesam.utils import register_all_modules  # noqa: E402
-from mmwesam.utils.check_inputs import (exit_if_missing, load_tool_config,  # noqa: E402
-                                        missing_inputs)
+from mmwesam.utils import register_all_modules
+from mmwesam.utils.check_inputs import exit_if_missing, load_tool_config, missing_inputs
 
 
 def parse_args() -> argparse.Namespace:

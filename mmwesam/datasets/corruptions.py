@@ -7,7 +7,7 @@ Perturbations" (ICLR 2019), with their severity parameters. COCO-C (Michaelis et
 where the 224 x 224 ImageNet-C parameters depend on the image size (elastic transform,
 fog's fractal map) the size-adaptive variant of COCO-C is used.
 
-Deliberate differences from the reference, all documented in docs/datasets.md:
+Deliberate differences from the reference, all documented in docs/en/datasets.md:
 
 * ``frost``: the reference blends the image with one of six photographs of frost shipped
   with its package. Those photographs are not available here, so a frost-like texture

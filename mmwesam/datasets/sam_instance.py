@@ -1,4 +1,6 @@
 """COCO-json instance dataset: every benchmark is converted to this one format."""
+import contextlib
+import io
 from typing import List
 
 from mmdet.datasets import CocoDataset
@@ -18,6 +20,12 @@ class SAMInstanceDataset(CocoDataset):
     METAINFO = dict(classes=(), palette=None)
 
     def load_data_list(self) -> List[dict]:
+        # pycocotools prints 'loading annotations into memory...' for every json it
+        # reads; a run reads several, so the tools' output keeps only what they say
+        with contextlib.redirect_stdout(io.StringIO()):
+            return self._load_data_list()
+
+    def _load_data_list(self) -> List[dict]:
         if not self._metainfo.get('classes'):
             from mmengine.fileio import get_local_path
             with get_local_path(self.ann_file, backend_args=self.backend_args) as path:

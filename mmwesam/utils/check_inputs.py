@@ -4,8 +4,10 @@ from typing import Iterator, List, Sequence, Tuple
 
 from mmengine.config import Config, ConfigDict
 
-CHECKPOINT_HELP = 'README.md, section "Checkpoints"'
-DATA_HELP = 'docs/datasets.md (README.md, section "Data")'
+from .package_files import resolve_config, resolve_shipped_checkpoint
+
+CHECKPOINT_HELP = 'docs/en/get_started.md, section "Checkpoints"'
+DATA_HELP = 'docs/en/datasets.md'
 
 
 def _walk_datasets(dataset: dict, where: str) -> Iterator[Tuple[dict, str]]:
@@ -19,12 +21,13 @@ def _walk_datasets(dataset: dict, where: str) -> Iterator[Tuple[dict, str]]:
         yield from _walk_datasets(child, f'{where}.datasets[{index}]')
 
 
-def _walk_pretrained(node, where: str) -> Iterator[Tuple[str, str]]:
+def _walk_pretrained(node, where: str) -> Iterator[Tuple[dict, str]]:
+    """Every ``Pretrained`` init_cfg with a checkpoint under ``node``, and its field."""
     if isinstance(node, dict):
         init_cfg = node.get('init_cfg')
         if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained' \
                 and init_cfg.get('checkpoint'):
-            yield init_cfg['checkpoint'], f'{where}.init_cfg.checkpoint'
+            yield init_cfg, f'{where}.init_cfg.checkpoint'
         for key, value in node.items():
             if key != 'init_cfg':
                 yield from _walk_pretrained(value, f'{where}.{key}')
@@ -38,7 +41,8 @@ def missing_inputs(cfg: Config, dataloaders: Sequence[str],
     """Lines naming each missing file: the path, the config field, where to get it."""
     problems = []
     if check_model_checkpoint:
-        for path, field in _walk_pretrained(cfg.get('model', {}), 'model'):
+        for init_cfg, field in _walk_pretrained(cfg.get('model', {}), 'model'):
+            path = init_cfg['checkpoint']
             if not path.startswith(('http://', 'https://')) and not osp.isfile(path):
                 problems.append(f'  {path}: SAM checkpoint ({field}) not found; '
                                 f'see {CHECKPOINT_HELP}')
@@ -71,8 +75,14 @@ def exit_if_missing(problems: List[str], config_path: str) -> None:
 
 
 def load_tool_config(args) -> Config:
-    """The config of ``tools/train.py`` / ``tools/test.py``: file, --cfg-options,
-    --launcher, and --work-dir (default ``work_dirs/<config name>``, as in mmdet)."""
+    """The config of ``tools/train.py`` / ``tools/test.py``: file (a packaged config when
+    the path is not a file here, :func:`resolve_config`), --cfg-options, --launcher, and
+    --work-dir (default ``work_dirs/<config name>``, as in mmdet). A Pretrained checkpoint
+    that is not here but ships with the package (the tiny source SAM) is taken from it."""
+    try:
+        args.config = resolve_config(args.config)
+    except FileNotFoundError as error:
+        raise SystemExit(f'mmwesam: {error}')
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
@@ -81,4 +91,6 @@ def load_tool_config(args) -> Config:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    for init_cfg, _ in _walk_pretrained(cfg.get('model', {}), 'model'):
+        init_cfg['checkpoint'] = resolve_shipped_checkpoint(init_cfg['checkpoint'])
     return cfg

@@ -32,7 +32,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmwesam.engine  # noqa: F401,F403
     import mmwesam.evaluation  # noqa: F401,F403
     import mmwesam.models  # noqa: F401,F403
-    from mmwesam.engine.checkpoint import allow_mmengine_checkpoints
+    from mmwesam.engine.torch_load_compat import allow_mmengine_checkpoints
     allow_mmengine_checkpoints()
     setup_torch()
 

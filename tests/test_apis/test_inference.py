@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import TINY_CONFIG, TINY_ENCODER, TINY_HEAD, build_official_sam, smooth_image
 from mmwesam.apis import SAMResult, inference_sam, init_model
-from mmwesam.models.utils.checkpoint import CheckpointMismatchError
-
+from mmwesam.models.utils.sam_checkpoint import CheckpointMismatchError
+from helpers import TINY_CONFIG, TINY_ENCODER, TINY_HEAD, build_official_sam, smooth_image
 
 H, W = 70, 100
 

@@ -19,22 +19,22 @@ WESAM = dict(model='SelfTrainingTeacher', changes=LORA, losses=ST | {'loss_ancho
              contrast=True)
 
 FAMILIES = {
-    'wesam/wesam_b_box_coco.py': dict(WESAM, prompt='box'),
-    'wesam/wesam_b_point_coco.py': dict(WESAM, prompt='point'),
-    'wesam/wesam_b_poly_coco.py': dict(WESAM, prompt='poly'),
-    'wesam/wesam_b_promptfree_coco.py': dict(WESAM, prompt_free=True),
-    'baselines/selftrain_only_b_box_coco.py': dict(WESAM, losses=ST, contrast=False),
-    'baselines/selftrain_anchor_b_box_coco.py': dict(WESAM, contrast=False),
-    'baselines/ema_teacher_b_box_coco.py': dict(WESAM, losses=ST, contrast=False, ema=True),
-    'baselines/tent_b_box_coco.py': dict(model='EntropyMinimization', changes=NORMS,
-                                         losses={'loss_entropy'}, contrast=False),
-    'baselines/wesam_b_box_coco_tune_decoder.py': dict(
+    'wesam/wesam_vit-b_box_2k_coco.py': dict(WESAM, prompt='box'),
+    'wesam/wesam_vit-b_point_2k_coco.py': dict(WESAM, prompt='point'),
+    'wesam/wesam_vit-b_poly_2k_coco.py': dict(WESAM, prompt='poly'),
+    'wesam/wesam_vit-b_promptfree_2k_coco.py': dict(WESAM, prompt_free=True),
+    'baselines/selftrain-only_vit-b_box_2k_coco.py': dict(WESAM, losses=ST, contrast=False),
+    'baselines/selftrain-anchor_vit-b_box_2k_coco.py': dict(WESAM, contrast=False),
+    'baselines/ema-teacher_vit-b_box_2k_coco.py': dict(WESAM, losses=ST, contrast=False, ema=True),
+    'baselines/tent_vit-b_box_2k_coco.py': dict(
+        model='EntropyMinimization', changes=NORMS, losses={'loss_entropy'}, contrast=False),
+    'baselines/wesam-tune-decoder_vit-b_box_2k_coco.py': dict(
         WESAM, changes=r'^segmentor\.head\.mask_decoder\.', copies=True),
-    'baselines/wesam_b_box_coco_tune_layernorm.py': dict(WESAM, changes=NORMS, copies=True),
-    'baselines/wesam_b_box_coco_tune_full.py': dict(
+    'baselines/wesam-tune-layernorm_vit-b_box_2k_coco.py': dict(WESAM, changes=NORMS, copies=True),
+    'baselines/wesam-tune-full_vit-b_box_2k_coco.py': dict(
         WESAM, changes=r'^segmentor\.', copies=True),
-    'baselines/wesam_b_box2point_coco.py': dict(WESAM, prompt='box', test_prompt='point'),
-    'sam/sam_b_supervised_coco.py': dict(
+    'baselines/wesam_vit-b_box2point_2k_coco.py': dict(WESAM, prompt='box', test_prompt='point'),
+    'sam/supervised_vit-b_box_2k_coco.py': dict(
         model='PromptableSAM', changes=r'^backbone\..*\.lora_',
         losses={'loss_focal', 'loss_dice', 'loss_iou'}, contrast=False),
 }
@@ -72,7 +72,7 @@ def test_config_family_trains_and_validates(config, checkpoint, data_root, tmp_p
                              tmp_path / 'work_dir', max_iters=2, batch_size=2)
     if expect.get('prompt_free'):
         # a random tiny SAM is never confident or stable: let its prompts through (the
-        # filters are tested in test_prompt_free.py)
+        # filters are tested in test_grid_prompt_generator.py)
         cfg.model.prompt_generator.update(points_per_side=4, pred_iou_thresh=-1e9,
                                           stability_score_thresh=0.0, max_instances=3)
     runner = Runner.from_cfg(cfg)

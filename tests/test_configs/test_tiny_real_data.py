@@ -1,10 +1,7 @@
-"""The shipped tiny source SAM on a COCO-format dataset of the real-data layout
-(adapt / test splits only, images larger than the model's 128 px and not square):
-configs/sam/sam_tiny_direct_coco.py and configs/wesam/wesam_tiny_box_coco.py, their
-patch-4 versions (sam_tiny_p4_direct_coco.py, wesam_tiny_p4_{box,point}_coco.py), and
-that they run exactly the synthetic benchmark's methods."""
+"""The tiny source SAM's configs on a COCO-format dataset of the real-data layout (adapt /
+test splits only, images larger than the model's 128 px and not square):
+configs/sam/direct_tiny-p4_box_coco.py and configs/wesam/wesam_tiny-p4_{box,point}_60it_coco.py."""
 import os.path as osp
-from typing import Any, Dict
 
 import pytest
 import torch
@@ -12,58 +9,8 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from helpers import REPO, write_coco_dataset
-from mmwesam.apis.benchmark import method_config
 
-VARIANTS = {  # configs' prefix -> (shipped checkpoint, tokens per side, iterations)
-    'tiny': ('sam_tiny_synthetic_source.pth', 16, 300),
-    'tiny_p4': ('sam_tiny_synthetic_source_p4.pth', 32, 60),
-}
-
-
-# real-data config -> the benchmark config (method, source model, prompt) it must equal
-# but for its data
-BENCHMARK_TWINS = {
-    'sam/sam_tiny_direct_coco.py': ('direct', 'p8', 'box'),
-    'sam/sam_tiny_p4_direct_coco.py': ('direct', 'p4', 'box'),
-    'wesam/wesam_tiny_box_coco.py': ('wesam', 'p8', 'box'),
-    'wesam/wesam_tiny_p4_box_coco.py': ('wesam', 'p4', 'box'),
-    'wesam/wesam_tiny_p4_point_coco.py': ('wesam', 'p4', 'point'),
-}
-
-
-def _flat(node: Any, prefix: str = '') -> Dict[str, Any]:
-    """{dotted key: leaf} of a config dict (list items as [i])."""
-    if isinstance(node, dict):
-        items = [(f'{prefix}.{k}', v) for k, v in node.items()]
-    elif isinstance(node, (list, tuple)):
-        items = [(f'{prefix}[{i}]', v) for i, v in enumerate(node)]
-    else:
-        return {prefix: node}
-    out: Dict[str, Any] = {}
-    for key, value in items:
-        out.update(_flat(value, key))
-    return out
-
-
-@pytest.mark.parametrize('name', sorted(BENCHMARK_TWINS))
-def test_real_data_config_is_the_benchmark_method_on_other_data(name):
-    """A real-data config's loss weights, lr, schedule and prompts are the ones chosen on
-    the synthetic validation split (a weight left at the paper's value once slipped
-    through a chain of _base_ files); only the data differ."""
-    real = Config.fromfile(osp.join(REPO, 'configs', name))
-    twin = Config.fromfile(method_config(*BENCHMARK_TWINS[name]))
-    flat_real, flat_twin = _flat(real.to_dict()), _flat(twin.to_dict())
-    differ = {k for k in set(flat_real) | set(flat_twin)
-              if flat_real.get(k, '<missing>') != flat_twin.get(k, '<missing>')}
-    # data roots, and the variables of _base_/datasets/real_adapt_test.py
-    assert {k for k in differ if not (k.endswith('data_root') or k.startswith('.real_'))} == \
-        {'.val_dataloader.dataset.ann_file'}
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        assert real[loader].dataset.data_root == 'data/coco/'
-    # no val split in the converters' layout: validate on test
-    assert real.val_dataloader.dataset.ann_file == 'annotations/instances_test.json'
-    assert real.test_dataloader.dataset.ann_file == 'annotations/instances_test.json'
-    assert twin.val_dataloader.dataset.ann_file == 'annotations/instances_val.json'
+SHIPPED, TOKENS, ITERS = 'sam_tiny_synthetic_source_p4.pth', 32, 60
 
 
 def _config(name: str, data_root: str, work_dir: str) -> Config:
@@ -76,17 +23,16 @@ def _config(name: str, data_root: str, work_dir: str) -> Config:
     return cfg
 
 
-@pytest.mark.parametrize('variant,prompt', [('tiny', 'box'), ('tiny_p4', 'box'),
-                                            ('tiny_p4', 'point')])
-def test_tiny_direct_and_wesam_on_real_layout(variant, prompt, tmp_path):
-    name, tokens, iters = VARIANTS[variant]
+@pytest.mark.parametrize('prompt', ['box', 'point'])
+def test_tiny_direct_and_wesam_on_real_layout(prompt, tmp_path):
+    name, tokens, iters = SHIPPED, TOKENS, ITERS
     shipped = osp.join(REPO, 'checkpoints', name)
     root = str(tmp_path / 'data')
     write_coco_dataset(root, num_images=5, height=150, width=200, max_instances=3, seed=1,
                        splits={'adapt': (0, 3), 'test': (3, 5)})
     assert not osp.exists(osp.join(root, 'annotations', 'instances_val.json'))
 
-    direct_cfg = _config(f'sam/sam_{variant}_direct_coco.py', root, str(tmp_path / 'direct'))
+    direct_cfg = _config('sam/direct_tiny-p4_box_coco.py', root, str(tmp_path / 'direct'))
     assert direct_cfg.model.init_cfg.checkpoint == f'checkpoints/{name}'
     assert direct_cfg.model.head.image_embedding_size == tokens
     direct_cfg.model.init_cfg.checkpoint = shipped
@@ -96,7 +42,7 @@ def test_tiny_direct_and_wesam_on_real_layout(variant, prompt, tmp_path):
     assert direct_metrics['num_images'] == 2
     assert 0 < direct_metrics['mIoU'] <= 100
 
-    cfg = _config(f'wesam/wesam_{variant}_{prompt}_coco.py', root, str(tmp_path / 'wesam'))
+    cfg = _config(f'wesam/wesam_tiny-p4_{prompt}_60it_coco.py', root, str(tmp_path / 'wesam'))
     assert cfg.model.segmentor.prompt_type == prompt
     assert cfg.model.segmentor.init_cfg.checkpoint == f'checkpoints/{name}'
     assert cfg.train_cfg.max_iters == iters

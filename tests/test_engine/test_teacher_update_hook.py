@@ -4,9 +4,9 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from helpers import build_tiny_wesam
 from mmwesam.engine.hooks import TeacherUpdateHook
 from mmwesam.registry import HOOKS
+from helpers import build_tiny_wesam
 
 
 @pytest.fixture(scope='module')

@@ -2,9 +2,9 @@
 import numpy as np
 import torch
 
-from helpers import TINY_CONFIG, TINY_ENCODER, TINY_HEAD, build_official_sam, smooth_image
 from mmwesam.apis import inference_sam, init_model
-from mmwesam.models.backbones import lora_modules
+from mmwesam.models.peft import lora_modules
+from helpers import TINY_CONFIG, TINY_ENCODER, TINY_HEAD, build_official_sam, smooth_image
 from tools.model_converters.export_sam import export
 
 

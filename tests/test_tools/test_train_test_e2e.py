@@ -19,7 +19,7 @@ from pycocotools import mask as mask_utils
 
 from helpers import REPO, write_coco_dataset
 
-CONFIG = 'configs/sam/sam_tiny_supervised_synthetic.py'
+CONFIG = 'tests/data/configs/supervised_tiny.py'
 # one thread per process: the runs overlap, and tiny models gain nothing from more
 ENV = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', PYTHONWARNINGS='ignore')
 
@@ -58,7 +58,7 @@ def runs(tmp_path_factory):
     empty_cwd = base / 'empty_cwd'
     empty_cwd.mkdir()
     missing_train = _start([osp.join(REPO, 'tools', 'train.py'),
-                            osp.join(REPO, 'configs', 'wesam', 'wesam_b_box_coco.py'),
+                            osp.join(REPO, 'configs', 'wesam', 'wesam_vit-b_box_2k_coco.py'),
                             '--work-dir', str(base / 'never')], cwd=str(empty_cwd))
     missing_ckpt = str(base / 'no_such_dir' / 'iter_9.pth')
     missing_test = _start(['tools/test.py', CONFIG, missing_ckpt, '--work-dir',
@@ -159,7 +159,7 @@ def test_missing_data_and_checkpoint_stop_train_cleanly(runs):
     assert 'mmwesam: cannot run' in result.stderr
     assert 'checkpoints/sam_vit_b_01ec64.pth: SAM checkpoint' in result.stderr
     assert 'data/coco/: data root' in result.stderr
-    assert 'README.md, section "Checkpoints"' in result.stderr
+    assert 'docs/en/get_started.md, section "Checkpoints"' in result.stderr
 
 
 def test_missing_checkpoint_stops_test_cleanly(runs):

@@ -3,7 +3,7 @@
     python tools/analysis_tools/anchor_memory.py --anchor shared   # the default design
     python tools/analysis_tools/anchor_memory.py --anchor copy     # a second frozen SAM
 
-Runs one training step of ``configs/wesam/wesam_b_box_coco.py``'s model (ViT-B, 1024 px,
+Runs one training step of ``configs/wesam/wesam_vit-b_box_2k_coco.py``'s model (ViT-B, 1024 px,
 random weights, ``--instances`` box prompts) on CPU in a fresh process and reports the
 process's peak resident memory (ru_maxrss) and the parameter/buffer counts. Run each
 variant in its own process: peak RSS is per process.
@@ -13,19 +13,16 @@ import copy
 import json
 import os.path as osp
 import resource
-import sys
 import time
 from contextlib import contextmanager
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+import torch
+from mmdet.structures import DetDataSample
+from mmengine.config import Config
+from mmengine.structures import InstanceData
 
-import torch  # noqa: E402
-from mmdet.structures import DetDataSample  # noqa: E402
-from mmengine.config import Config  # noqa: E402
-from mmengine.structures import InstanceData  # noqa: E402
-
-from mmwesam.registry import MODELS  # noqa: E402
-from mmwesam.utils import register_all_modules  # noqa: E402
+from mmwesam.registry import MODELS
+from mmwesam.utils import register_all_modules
 
 
 def _samples(num: int, size: int) -> list:
@@ -41,7 +38,7 @@ def _samples(num: int, size: int) -> list:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--anchor', choices=['shared', 'copy'], default='shared')
-    parser.add_argument('--config', default='configs/wesam/wesam_b_box_coco.py')
+    parser.add_argument('--config', default='configs/wesam/wesam_vit-b_box_2k_coco.py')
     parser.add_argument('--instances', type=int, default=40)
     parser.add_argument('--out', default=None, help='append the result to this json')
     args = parser.parse_args()

@@ -2,17 +2,11 @@
 
     python tools/dataset_converters/kvasir.py data/kvasir
 
-See docs/datasets.md for the expected layout and the options (``--help``).
+See docs/en/datasets.md for the expected layout and the options (``--help``).
 """
-import os.path as osp
-import sys
 
-try:
-    import mmwesam  # noqa: F401
-except ImportError:  # run from a checkout without `pip install -e .`
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmwesam.datasets.converters.kvasir import main  # noqa: E402
+from mmwesam.datasets.converters.kvasir import main
 
 if __name__ == '__main__':
     main()

@@ -7,15 +7,11 @@ The result has exactly segment_anything's keys (``image_encoder.*``,
 loads it and any SAM tool can use it.
 """
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+import torch
 
-import torch  # noqa: E402
-
-from mmwesam.apis import init_model  # noqa: E402
-from mmwesam.models.utils import to_official_state_dict  # noqa: E402
+from mmwesam.apis import init_model
+from mmwesam.models.utils import to_official_state_dict
 
 
 def export(config: str, checkpoint: str, out_file: str) -> dict:

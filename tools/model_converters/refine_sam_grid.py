@@ -10,14 +10,11 @@ that loads OUT sets ``patch_size`` (divided by ``factor``), ``window_size`` and 
 shape.
 """
 import argparse
-import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+import torch
 
-import torch  # noqa: E402
-
-from mmwesam.models.utils import read_checkpoint, refine_token_grid  # noqa: E402
+from mmwesam.models.utils import read_checkpoint, refine_token_grid
 
 
 def main() -> None:

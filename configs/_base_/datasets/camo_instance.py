@@ -1,6 +1,6 @@
 # CAMO camouflaged objects, converted by
 #   python tools/dataset_converters/camo.py data/camo
-# Split: the official Train (adapt) and Test sets (docs/datasets.md).
+# Split: the official Train (adapt) and Test sets (docs/en/datasets.md).
 _base_ = ['./coco_instance.py']
 
 data_root = 'data/camo/'

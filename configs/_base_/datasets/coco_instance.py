@@ -3,7 +3,7 @@
 #   <data_root>/annotations/instances_adapt.json   (adaptation / training split)
 #   <data_root>/annotations/instances_test.json    (held-out test split)
 # with image file names relative to <data_root>.
-# COCO itself: tools/dataset_converters/coco.py splits val2017 6:1 (see docs/datasets.md).
+# COCO itself: tools/dataset_converters/coco.py splits val2017 6:1 (see docs/en/datasets.md).
 dataset_type = 'SAMInstanceDataset'
 data_root = 'data/coco/'
 backend_args = None

@@ -1,6 +1,6 @@
 # COD10K camouflaged objects (test set), converted by
 #   python tools/dataset_converters/cod10k.py data/cod10k
-# Split: 4:1 interleaved over the sorted test-set names (docs/datasets.md).
+# Split: 4:1 interleaved over the sorted test-set names (docs/en/datasets.md).
 _base_ = ['./coco_instance.py']
 
 data_root = 'data/cod10k/'

@@ -1,6 +1,6 @@
 # ISIC 2016 skin lesions, converted by
 #   python tools/dataset_converters/isic.py data/isic
-# Split: the official training (adapt) and test sets (docs/datasets.md).
+# Split: the official training (adapt) and test sets (docs/en/datasets.md).
 _base_ = ['./coco_instance.py']
 
 data_root = 'data/isic/'

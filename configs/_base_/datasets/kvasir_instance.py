@@ -1,6 +1,6 @@
 # Kvasir-SEG polyps, converted by
 #   python tools/dataset_converters/kvasir.py data/kvasir
-# Split: 5:1 interleaved over the sorted image names (docs/datasets.md).
+# Split: 5:1 interleaved over the sorted image names (docs/en/datasets.md).
 _base_ = ['./coco_instance.py']
 
 data_root = 'data/kvasir/'

@@ -1,6 +1,6 @@
 # OCID robot scenes, converted by
 #   python tools/dataset_converters/ocid.py data/ocid
-# Split: 6:1 interleaved over the sorted rgb paths (docs/datasets.md).
+# Split: 6:1 interleaved over the sorted rgb paths (docs/en/datasets.md).
 _base_ = ['./coco_instance.py']
 
 data_root = 'data/ocid/'

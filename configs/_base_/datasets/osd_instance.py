@@ -1,6 +1,6 @@
 # OSD table-top scenes, converted by
 #   python tools/dataset_converters/osd.py data/osd
-# Split: 6:1 interleaved over the sorted image names (docs/datasets.md).
+# Split: 6:1 interleaved over the sorted image names (docs/en/datasets.md).
 _base_ = ['./coco_instance.py']
 
 data_root = 'data/osd/'

@@ -1,4 +1,4 @@
-"""Converters of the paper's datasets to COCO instance jsons (see docs/datasets.md).
+"""Converters of the paper's datasets to COCO instance jsons (see docs/en/datasets.md).
 
 Each module has a ``convert_<name>(root, out=None, ...)`` function returning a
 :class:`~.common.ConversionSummary` and a ``main(argv)`` used by

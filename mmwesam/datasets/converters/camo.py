@@ -11,8 +11,8 @@ Train -> adapt, Test -> test.
 import os.path as osp
 from typing import List, Optional, Sequence
 
-from .common import (ConversionSummary, Sample, add_instance_mode, base_parser,
-                     binary_mask_loader, convert_samples, list_files, require_dir, run_cli)
+from .common import (ConversionSummary, Sample, add_instance_mode, base_parser, binary_mask_loader,
+                     convert_samples, list_files, require_dir, run_cli)
 
 SETS = (('Train', 'adapt'), ('Test', 'test'))
 

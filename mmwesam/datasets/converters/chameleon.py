@@ -12,9 +12,9 @@ splits it interleaved like COD10K instead, to adapt on CHAMELEON itself.
 import os.path as osp
 from typing import Optional, Sequence
 
-from .common import (ConversionSummary, Sample, add_instance_mode, assign_interleaved,
-                     base_parser, binary_mask_loader, convert_samples, list_files,
-                     parse_ratio, require_dir, run_cli)
+from .common import (ConversionSummary, Sample, add_instance_mode, assign_interleaved, base_parser,
+                     binary_mask_loader, convert_samples, list_files, parse_ratio, require_dir,
+                     run_cli)
 
 
 def convert_chameleon(root: str, out: Optional[str] = None, instances: str = 'value',

@@ -13,8 +13,7 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .common import (SPLITS, ConversionError, ConversionSummary, SkipCounter, SkipImage,
-                     base_parser, image_size, interleaved_split, parse_ratio, run_cli,
-                     write_splits)
+                     base_parser, image_size, interleaved_split, parse_ratio, run_cli, write_splits)
 
 NO_INSTANCE = 'no non-crowd instance'
 JSON_SIZE_MISMATCH = 'image size differs from the json'

@@ -21,8 +21,8 @@ import numpy as np
 
 from ..corruptions import CORRUPTIONS, apply_corruption
 from .coco import load_coco_json, split_coco
-from .common import (SPLITS, ConversionError, ConversionSummary, base_parser, logger,
-                     parse_ratio, run_cli, write_splits)
+from .common import (SPLITS, ConversionError, ConversionSummary, base_parser, logger, parse_ratio,
+                     run_cli, write_splits)
 
 # (source path, destination path, corruption, severity, seed, image id, jpeg quality)
 _Task = Tuple[str, str, str, int, int, int, int]

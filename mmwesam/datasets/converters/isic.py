@@ -17,9 +17,8 @@ import os.path as osp
 import re
 from typing import List, Optional, Sequence
 
-from .common import (ConversionError, ConversionSummary, Sample, add_instance_mode,
-                     base_parser, binary_mask_loader, convert_samples, list_files,
-                     require_dir, run_cli)
+from .common import (ConversionError, ConversionSummary, Sample, add_instance_mode, base_parser,
+                     binary_mask_loader, convert_samples, list_files, require_dir, run_cli)
 
 PREFIX = 'ISBI2016_ISIC_Part1'
 SETS = (('Training', 'adapt'), ('Test', 'test'))

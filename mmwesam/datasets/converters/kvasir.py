@@ -16,11 +16,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .common import (MISSING_MASK, SIZE_MISMATCH, ConversionError, ConversionSummary,
-                     Instance, Sample, SkipCounter, SkipImage, assign_interleaved,
-                     base_parser, binary_instances, check_same_size, convert_samples,
-                     find_with_stem, list_files, parse_ratio, read_binary_foreground,
-                     rel_posix, require_dir, run_cli)
+from .common import (MISSING_MASK, SIZE_MISMATCH, ConversionError, ConversionSummary, Instance,
+                     Sample, SkipCounter, SkipImage, assign_interleaved, base_parser,
+                     binary_instances, check_same_size, convert_samples, find_with_stem, list_files,
+                     parse_ratio, read_binary_foreground, rel_posix, require_dir, run_cli)
 
 BOX_FILE = 'kavsir_bboxes.json'  # sic: the dataset's own spelling
 NO_BOX_ENTRY = f'no entry in {BOX_FILE}'

@@ -15,9 +15,9 @@ import os.path as osp
 from typing import List, Optional, Sequence, Tuple
 
 from .common import (MISSING_MASK, ConversionError, ConversionSummary, Instance, Sample,
-                     SkipCounter, SkipImage, assign_interleaved, base_parser,
-                     check_same_size, convert_samples, instances_from_label_map,
-                     list_files, parse_ratio, read_mask_array, rel_posix, run_cli)
+                     SkipCounter, SkipImage, assign_interleaved, base_parser, check_same_size,
+                     convert_samples, instances_from_label_map, list_files, parse_ratio,
+                     read_mask_array, rel_posix, run_cli)
 
 
 def list_ocid_samples(root: str) -> List[Sample]:

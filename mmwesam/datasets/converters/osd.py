@@ -8,8 +8,8 @@ Layout (``root`` = data/osd, the OSD-0.2-depth folder)::
 import os.path as osp
 from typing import Optional, Sequence
 
-from .common import (ConversionSummary, Sample, assign_interleaved, base_parser,
-                     convert_samples, list_files, parse_ratio, require_dir, run_cli)
+from .common import (ConversionSummary, Sample, assign_interleaved, base_parser, convert_samples,
+                     list_files, parse_ratio, require_dir, run_cli)
 from .ocid import load_label_instances
 
 

@@ -17,9 +17,8 @@ import numpy as np
 from PIL import Image
 
 from .common import (MISSING_MASK, ConversionError, ConversionSummary, Instance, Sample,
-                     SkipCounter, SkipImage, assign_interleaved, base_parser,
-                     check_same_size, convert_samples, list_files, parse_ratio,
-                     require_dir, run_cli)
+                     SkipCounter, SkipImage, assign_interleaved, base_parser, check_same_size,
+                     convert_samples, list_files, parse_ratio, require_dir, run_cli)
 
 VOC_CLASSES = ('aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat',
                'chair', 'cow', 'diningtable', 'dog', 'horse', 'motorbike', 'person',

@@ -43,7 +43,8 @@ class InstanceIoUMetric(BaseMetric):
             and mean F1 is written there (used for paired confidence intervals).
     """
 
-    default_prefix: Optional[str] = None
+    # '' (not None): keys stay 'mIoU', ... and mmengine does not warn about a missing prefix
+    default_prefix: Optional[str] = ''
 
     def __init__(self, per_image_file: Optional[str] = None,
                  collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:

@@ -1,3 +1,3 @@
-from .lora_vit import LoRALinear, LoRAViT, lora_modules
+from .lora_vit import LoRAViT
 
-__all__ = ['LoRALinear', 'LoRAViT', 'lora_modules']
+__all__ = ['LoRAViT']

@@ -1,7 +1,5 @@
-from .prompt_free import GridPromptGenerator
 from .sam import PROMPT_TYPES, PromptableSAM
-from .self_training import CrossPromptAnchorSelfTraining, SelfTrainingTeacher
+from .self_training import SelfTrainingTeacher
 from .tent import EntropyMinimization
 
-__all__ = ['PROMPT_TYPES', 'PromptableSAM', 'SelfTrainingTeacher', 'GridPromptGenerator',
-           'EntropyMinimization', 'CrossPromptAnchorSelfTraining']
+__all__ = ['PROMPT_TYPES', 'PromptableSAM', 'SelfTrainingTeacher', 'EntropyMinimization']

@@ -1,20 +1,30 @@
 """WeSAM: anchor / teacher / student self-training of a PromptableSAM."""
 import copy
 from contextlib import contextmanager, nullcontext
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
+from mmdet.models.utils import reweight_loss_dict
 from mmdet.structures import DetDataSample
 from mmengine.model import BaseModel
 
 from mmwesam.registry import MODELS
-from .prompt_free import split_branches
-from .sam import PROMPT_TYPES, PromptableSAM, SampleList
+from .sam import PromptableSAM, SampleList
 
 
 def _buffer_name(parameter_name: str) -> str:
     return parameter_name.replace('.', '__')
+
+
+def split_branches(inputs: dict,
+                   data_samples: dict) -> Tuple[torch.Tensor, torch.Tensor, list, list]:
+    """The weak and strong views of a MultiBranch batch."""
+    for branch in ('weak', 'strong'):
+        if branch not in inputs:
+            raise KeyError(f'self-training needs a "{branch}" branch in the pipeline '
+                           f'(MultiBranch), got {sorted(inputs)}')
+    return inputs['weak'], inputs['strong'], data_samples['weak'], data_samples['strong']
 
 
 @MODELS.register_module()
@@ -184,10 +194,13 @@ class SelfTrainingTeacher(BaseModel):
             anchor_crop = seg.loss_logits(anchor_logits[i], sample)
 
             pseudo_labels = teacher_crop.detach() > 0
-            losses = seg.mask_losses(student_crop, student_iou[:, 0], pseudo_labels)
+            losses = reweight_loss_dict(
+                seg.mask_losses(student_crop, student_iou[:, 0], pseudo_labels),
+                self.self_training_weight)
             for key, value in losses.items():
+                # loss_focal -> loss_st_focal: mmdet's rename_loss_dict only prefixes
                 name = key.replace('loss_', 'loss_st_')
-                totals[name] = totals.get(name, 0) + self.self_training_weight * value
+                totals[name] = totals.get(name, 0) + value
             if self.loss_anchor is not None:
                 totals['loss_anchor'] = totals.get('loss_anchor', 0) + self.loss_anchor(
                     student_crop, teacher_crop, anchor_crop)
@@ -224,37 +237,3 @@ class SelfTrainingTeacher(BaseModel):
         if mode == 'tensor':
             return self.teacher._forward(inputs, data_samples)
         raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor')
-
-
-@MODELS.register_module()
-class CrossPromptAnchorSelfTraining(SelfTrainingTeacher):
-    """DIAGNOSTIC, not a method for users: WeSAM whose anchor decodes with a different
-    prompt kind than the teacher and student (e.g. box-prompted source masks as anchor
-    targets while the adapted model sees points).
-
-    It asks whether the *quality* of the anchor's targets is what the anchor costs
-    (with points the frozen model's masks are worse than with boxes; swapping only the
-    anchor's prompts changes nothing else). Measured answer: no, the other prompt kind
-    helps in both directions (docs/benchmark/diag_anchor_targets_p4_val.md). It uses a prompt kind the weak labels of
-    the setting may not provide (boxes where only points are given), so its scores are
-    not comparable with the methods'; the anchor's masks also pool the anchor's
-    instance features for the contrastive term.
-
-    Args:
-        anchor_prompt_type: a key of ``PROMPT_TYPES`` for the anchor's decode.
-        **kwargs: :class:`SelfTrainingTeacher`'s arguments.
-    """
-
-    def __init__(self, anchor_prompt_type: str, **kwargs) -> None:
-        if anchor_prompt_type not in PROMPT_TYPES:
-            raise ValueError(f'anchor_prompt_type {anchor_prompt_type!r} is not a prompt '
-                             f'kind; known: {sorted(PROMPT_TYPES)}')
-        if kwargs.get('prompt_generator') is not None:
-            raise ValueError('anchor_prompt_type needs the weak labels\' prompts; a '
-                             'prompt_generator replaces them')
-        super().__init__(**kwargs)
-        self.anchor_prompt_type = anchor_prompt_type
-
-    def anchor_prompts(self, samples, prompts):
-        return [self.segmentor.get_prompts(s, self.anchor_prompt_type)
-                if p is not None else None for s, p in zip(samples, prompts)]

@@ -3,8 +3,8 @@ import os.path as osp
 
 import numpy as np
 
-from ._helpers import (H, W, by_file, check_images_valid, check_instances, image,
-                       load_split, rect, run_cli, write_gray, write_rgb)
+from ._helpers import (H, W, by_file, check_images_valid, check_instances, image, load_split, rect,
+                       run_cli, write_gray, write_rgb)
 
 OBJECT = rect(5, 5, 25, 30)
 

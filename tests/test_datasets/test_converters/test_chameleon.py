@@ -4,9 +4,8 @@ import os.path as osp
 import numpy as np
 
 from mmwesam.datasets.converters.chameleon import convert_chameleon
-
-from ._helpers import (by_file, check_instances, image, load_split, rect, run_cli,
-                       write_gray, write_rgb)
+from ._helpers import (by_file, check_instances, image, load_split, rect, run_cli, write_gray,
+                       write_rgb)
 
 ANIMAL = rect(6, 4, 28, 20)
 

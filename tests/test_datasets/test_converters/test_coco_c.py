@@ -7,7 +7,6 @@ import numpy as np
 
 from mmwesam.datasets.converters.coco import convert_coco
 from mmwesam.datasets.converters.coco_c import convert_coco_c
-
 from ._helpers import check_images_valid, load_split, make_coco, run_cli
 
 

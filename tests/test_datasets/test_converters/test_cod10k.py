@@ -4,9 +4,8 @@ import os.path as osp
 import numpy as np
 
 from mmwesam.datasets.converters.cod10k import convert_cod10k
-
-from ._helpers import (by_file, check_images_valid, check_instances, image, load_split,
-                       rect, run_cli, write_gray, write_rgb)
+from ._helpers import (by_file, check_images_valid, check_instances, image, load_split, rect,
+                       run_cli, write_gray, write_rgb)
 
 FISH = rect(3, 3, 10, 12)
 CRAB = rect(20, 25, 30, 38)

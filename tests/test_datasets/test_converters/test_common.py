@@ -3,10 +3,9 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
-from mmwesam.datasets.converters.common import (
-    assign_interleaved, binarize_mask, connected_instances, instances_from_label_map,
-    interleaved_split, mask_to_annotation, parse_ratio, Sample)
-
+from mmwesam.datasets.converters.common import (Sample, assign_interleaved, binarize_mask,
+                                                connected_instances, instances_from_label_map,
+                                                interleaved_split, mask_to_annotation, parse_ratio)
 from ._helpers import check_instances, rect
 
 
@@ -56,8 +55,8 @@ def test_interleaved_split():
 def test_unreadable_and_exif_rotated_files(tmp_path):
     from PIL import Image
 
-    from mmwesam.datasets.converters.common import (
-        EXIF_ROTATED, ConversionError, SkipImage, image_size, read_mask_array)
+    from mmwesam.datasets.converters.common import (EXIF_ROTATED, ConversionError, SkipImage,
+                                                    image_size, read_mask_array)
     broken = tmp_path / 'broken.png'
     broken.write_bytes(b'\x89PNG\r\n\x1a\n not really a png')
     with pytest.raises(ConversionError, match='broken.png'):

@@ -4,9 +4,8 @@ import os.path as osp
 import numpy as np
 
 from mmwesam.datasets.converters.isic import convert_isic
-
-from ._helpers import (by_file, check_images_valid, check_instances, image, load_split,
-                       rect, run_cli, write_gray, write_rgb)
+from ._helpers import (by_file, check_images_valid, check_instances, image, load_split, rect,
+                       run_cli, write_gray, write_rgb)
 
 P = 'ISBI2016_ISIC_Part1'
 LESION = rect(4, 6, 20, 30)

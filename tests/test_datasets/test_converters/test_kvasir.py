@@ -5,9 +5,8 @@ import os.path as osp
 import numpy as np
 
 from mmwesam.datasets.converters.kvasir import convert_kvasir
-
-from ._helpers import (H, W, by_file, check_images_valid, check_instances, image,
-                       load_split, rect, run_cli, write_gray, write_rgb)
+from ._helpers import (H, W, by_file, check_images_valid, check_instances, image, load_split, rect,
+                       run_cli, write_gray, write_rgb)
 
 # Shapes on the 8-pixel JPEG block grid, so that a quality-100 JPEG mask thresholded at
 # 127 gives back exactly the drawn mask.

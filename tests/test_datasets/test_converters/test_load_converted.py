@@ -6,7 +6,6 @@ from pycocotools import mask as mask_utils
 
 from mmwesam.datasets.converters.coco import convert_coco
 from mmwesam.datasets.converters.osd import convert_osd
-
 from ._helpers import H, W, image, load_split, make_coco, rect, write_gray, write_rgb
 
 

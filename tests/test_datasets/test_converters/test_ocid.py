@@ -3,8 +3,8 @@ import os.path as osp
 
 import numpy as np
 
-from ._helpers import (H, W, by_file, check_images_valid, check_instances, image,
-                       load_split, rect, run_cli, write_gray, write_rgb)
+from ._helpers import (H, W, by_file, check_images_valid, check_instances, image, load_split, rect,
+                       run_cli, write_gray, write_rgb)
 
 FLOOR, TABLE_TOP = rect(24, 0, 32, 40), rect(16, 0, 24, 40)
 BOWL, MUG = rect(2, 2, 10, 10), rect(2, 20, 12, 30)

@@ -8,9 +8,8 @@ import pytest
 
 from mmwesam.datasets.converters.common import ConversionError
 from mmwesam.datasets.converters.voc import convert_voc
-
-from ._helpers import (H, W, by_file, check_images_valid, check_instances, image,
-                       load_split, rect, run_cli, write_palette_png, write_rgb)
+from ._helpers import (H, W, by_file, check_images_valid, check_instances, image, load_split, rect,
+                       run_cli, write_palette_png, write_rgb)
 
 CAT, DOG, PERSON = 8, 12, 15
 

@@ -7,9 +7,9 @@ import pytest
 from mmdet.structures.bbox import HorizontalBoxes
 from mmdet.structures.mask import BitmapMasks
 
-from helpers import mask_iou
 from mmwesam.datasets.transforms import GeneratePrompts, SampleInstances, polygon_mask
 from mmwesam.registry import TRANSFORMS
+from helpers import mask_iou
 
 H, W = 40, 50
 

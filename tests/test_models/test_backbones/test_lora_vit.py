@@ -5,11 +5,11 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from helpers import TINY_CONFIG
-from mmwesam.models.backbones.lora_vit import LoRALinear, LoRAViT, lora_modules
+from mmwesam.models.backbones import LoRAViT
+from mmwesam.models.peft import LoRALinear, lora_modules
 from mmwesam.registry import MODELS
 from mmwesam.utils.sam_import import import_sam_modeling
-
+from helpers import TINY_CONFIG
 
 # A very small encoder: 64 px input, patch 8 (8 x 8 grid), 2 blocks of width 32.
 ARCH = dict(embed_dim=32, depth=2, num_heads=2, global_attn_indexes=(1, ))

@@ -8,11 +8,10 @@ import pytest
 import torch
 from mmdet.structures import DetDataSample
 
-from helpers import sam_resize, smooth_image
 from mmwesam.models.data_preprocessors import SAMDataPreprocessor
 from mmwesam.models.data_preprocessors.sam_preprocessor import resize_longest_side_shape
 from mmwesam.utils.sam_import import import_sam_modeling
-
+from helpers import sam_resize, smooth_image
 
 MEAN = torch.tensor([123.675, 116.28, 103.53]).view(3, 1, 1)
 STD = torch.tensor([58.395, 57.12, 57.375]).view(3, 1, 1)

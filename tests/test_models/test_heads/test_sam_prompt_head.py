@@ -4,7 +4,6 @@ import torch
 
 from mmwesam.models.heads import SAMPromptHead
 
-
 # the head of configs/_base_/models/sam_tiny.py: 64-wide, 16 x 16 grid, 128 px input
 TINY = dict(embed_dim=64, image_embedding_size=16, input_image_size=128,
             transformer=dict(depth=2, mlp_dim=256, num_heads=4), iou_head_hidden_dim=64)

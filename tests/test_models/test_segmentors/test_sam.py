@@ -12,10 +12,10 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.structures import InstanceData
 
-from helpers import TINY_CONFIG, build_instance_dataset, write_coco_dataset
 from mmwesam.models.segmentors.sam import PROMPT_TYPES
 from mmwesam.registry import MODELS
 from mmwesam.utils.sam_import import import_sam_modeling
+from helpers import TINY_CONFIG, build_instance_dataset, write_coco_dataset
 
 
 def _build(seed=0, **overrides):

@@ -3,9 +3,9 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
+from mmwesam.apis import inference_sam, init_model
 from helpers import (TINY_CONFIG, TINY_ENCODER, TINY_HEAD, VIT_B_ENCODER, VIT_B_HEAD,
                      build_official_sam, mask_iou, sam_resize, smooth_image, torch_threads)
-from mmwesam.apis import inference_sam, init_model
 
 
 def _compare(tmp_path, config, encoder, head, image_hw, seed=0):

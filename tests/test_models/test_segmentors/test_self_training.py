@@ -11,10 +11,10 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import OptimWrapper
 
-from helpers import (SYNTHETIC_WESAM_CONFIG, build_tiny_wesam, changed_keys, clone_state,
-                     scene_results, weak_strong_pipeline, write_coco_dataset)
 from mmwesam.models.utils import read_checkpoint
 from mmwesam.registry import DATASETS, MODELS
+from helpers import (SYNTHETIC_WESAM_CONFIG, build_tiny_wesam, changed_keys, clone_state,
+                     scene_results, weak_strong_pipeline, write_coco_dataset)
 
 DECODER_TUNING = dict(backbone=dict(lora=None), trainable=(r'^head\.mask_decoder\.', ))
 
@@ -144,51 +144,6 @@ def test_three_branches_see_the_same_prompts(checkpoint, batch):
     for key in ('focal', 'dice', 'iou'):
         torch.testing.assert_close(losses[f'loss_st_{key}'], sums[f'loss_{key}'])
     torch.testing.assert_close(losses['loss_anchor'], torch.stack(anchor_terms).mean())
-
-
-def test_cross_prompt_anchor_decodes_the_anchor_with_its_own_prompts(checkpoint, batch):
-    """The diagnostic CrossPromptAnchorSelfTraining: teacher and student see points, the
-    anchor the boxes of the same instances; everything else is WeSAM's."""
-    def weak_as_strong(data):
-        data['inputs']['strong'] = data['inputs']['weak'].clone()
-        data['data_samples']['strong'] = data['data_samples']['weak']
-
-    def losses(model):
-        data = model.data_preprocessor(copy.deepcopy(batch), True)
-        weak_as_strong(data)
-        return model(**data, mode='loss'), data
-
-    point = dict(prompt_type='point', test_prompt_type='point')
-    plain = build_tiny_wesam(checkpoint, segmentor=point).eval()
-    cross = build_tiny_wesam(checkpoint, segmentor=point, anchor_prompt_type='box',
-                             type='CrossPromptAnchorSelfTraining').eval()
-    plain_losses, _ = losses(plain)
-    cross_losses, data = losses(cross)
-
-    source = source_sam(checkpoint)
-    samples = data['data_samples']['weak']
-    _, by_point = predictions(source, data['inputs']['weak'], samples, 'point')
-    _, by_box = predictions(source, data['inputs']['weak'], samples, 'box')
-    seg = cross.segmentor
-    expected = []
-    for (point_logits, _), (box_logits, _), sample in zip(by_point, by_box, samples):
-        point_crop = seg.loss_logits(point_logits[:, 0], sample)
-        box_crop = seg.loss_logits(box_logits[:, 0], sample)
-        expected.append(cross.loss_anchor(point_crop, point_crop, box_crop))
-    torch.testing.assert_close(cross_losses['loss_anchor'], torch.stack(expected).mean())
-    # the self-training terms (teacher = student = points) are WeSAM's, the anchor's not
-    for key in ('loss_st_focal', 'loss_st_dice', 'loss_st_iou'):
-        torch.testing.assert_close(cross_losses[key], plain_losses[key])
-    assert (cross_losses['loss_anchor'] - plain_losses['loss_anchor']).abs() > 1e-3
-
-
-@pytest.mark.parametrize('options,message', [
-    (dict(anchor_prompt_type='boxes'), 'not a prompt kind'),
-    (dict(anchor_prompt_type='box', prompt_generator=dict(type='GridPromptGenerator')),
-     'prompt_generator')])
-def test_cross_prompt_anchor_rejects_bad_options(checkpoint, options, message):
-    with pytest.raises(ValueError, match=message):
-        build_tiny_wesam(checkpoint, type='CrossPromptAnchorSelfTraining', **options)
 
 
 # ---------------------------------------------------- (c) only configured params change

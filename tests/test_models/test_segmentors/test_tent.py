@@ -12,11 +12,11 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import OptimWrapper
 
-from helpers import (REPO, changed_keys, clone_state, use_tiny_sam,
-                     write_coco_dataset, write_tiny_checkpoint)
 from mmwesam.registry import DATASETS, MODELS
+from helpers import (REPO, changed_keys, clone_state, use_tiny_sam, write_coco_dataset,
+                     write_tiny_checkpoint)
 
-TENT_CONFIG = f'{REPO}/configs/baselines/tent_b_box_coco.py'
+TENT_CONFIG = f'{REPO}/configs/baselines/tent_vit-b_box_2k_coco.py'
 NORM = r'^backbone\.blocks\.\d+\.norm[12]\.(weight|bias)$'
 
 

@@ -7,10 +7,10 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
-from helpers import REPO, TINY_CONFIG, TINY_ENCODER, TINY_HEAD, build_official_sam
 from mmwesam.models.utils import load_sam_state_dict, refine_token_grid
-from mmwesam.models.utils.checkpoint import CheckpointMismatchError
+from mmwesam.models.utils.sam_checkpoint import CheckpointMismatchError
 from mmwesam.registry import MODELS
+from helpers import REPO, TINY_CONFIG, TINY_ENCODER, TINY_HEAD, build_official_sam
 
 FINE_ENCODER = dict(TINY_ENCODER, patch_size=4, window_size=16)
 FINE_HEAD = dict(TINY_HEAD, image_embedding_size=32)

@@ -1,3 +1,0 @@
-# Cross-prompt: adapt with box prompts, test with point prompts.
-_base_ = ['../wesam/wesam_b_box_coco.py']
-model = dict(segmentor=dict(prompt_type='box', test_prompt_type='point'))

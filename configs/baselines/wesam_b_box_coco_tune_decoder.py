@@ -1,3 +1,0 @@
-# Which parts to tune: the mask decoder only (the anchor keeps a frozen decoder copy).
-_base_ = ['../wesam/wesam_b_box_coco.py']
-model = dict(segmentor=dict(backbone=dict(lora=None), trainable=(r'^head\.mask_decoder\.', )))

@@ -1,4 +1,0 @@
-# Which parts to tune: the encoder's LayerNorms only.
-_base_ = ['../wesam/wesam_b_box_coco.py']
-model = dict(segmentor=dict(backbone=dict(lora=None),
-                            trainable=(r'^backbone\.blocks\.\d+\.norm[12]\.', )))

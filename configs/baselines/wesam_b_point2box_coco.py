@@ -1,3 +1,0 @@
-# Cross-prompt: adapt with point prompts, test with box prompts.
-_base_ = ['../wesam/wesam_b_box_coco.py']
-model = dict(segmentor=dict(prompt_type='point', test_prompt_type='box'))

@@ -1,8 +1,0 @@
-# WeSAM ViT-B, point prompts, on CAMO camouflaged objects
-# (data: configs/_base_/datasets/camo_instance.py, docs/datasets.md).
-_base_ = ['./wesam_b_point_coco.py']
-
-data_root = 'data/camo/'
-train_dataloader = dict(dataset=dict(data_root=data_root))
-val_dataloader = dict(dataset=dict(data_root=data_root))
-test_dataloader = val_dataloader

@@ -1,3 +1,0 @@
-# WeSAM ViT-B on COCO with 5 positive + 5 negative point prompts.
-_base_ = ['./wesam_b_box_coco.py']
-model = dict(segmentor=dict(prompt_type='point'))

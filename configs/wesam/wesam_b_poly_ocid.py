@@ -1,8 +1,0 @@
-# WeSAM ViT-B, poly prompts, on OCID robot scenes
-# (data: configs/_base_/datasets/ocid_instance.py, docs/datasets.md).
-_base_ = ['./wesam_b_poly_coco.py']
-
-data_root = 'data/ocid/'
-train_dataloader = dict(dataset=dict(data_root=data_root))
-val_dataloader = dict(dataset=dict(data_root=data_root))
-test_dataloader = val_dataloader

@@ -1,0 +1,8 @@
+# WeSAM ViT-B, box prompts, on Kvasir-SEG polyps
+# (data: configs/_base_/datasets/kvasir_instance.py, docs/en/datasets.md).
+_base_ = ['./wesam_vit-b_box_2k_coco.py']
+
+data_root = 'data/kvasir/'
+train_dataloader = dict(dataset=dict(data_root=data_root))
+val_dataloader = dict(dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader

@@ -1,0 +1,3 @@
+from .prompt_generators import GridPromptGenerator
+
+__all__ = ['GridPromptGenerator']

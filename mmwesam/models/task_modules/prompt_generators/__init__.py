@@ -1,0 +1,3 @@
+from .grid_prompt_generator import GridPromptGenerator
+
+__all__ = ['GridPromptGenerator']

@@ -1,0 +1,4 @@
+# The EMA teacher with point prompts. lr: records/lr_search_p4_point.md.
+_base_ = ['./ema-teacher_tiny-p4_box_60it_synthetic.py']
+model = dict(segmentor=dict(prompt_type='point'))
+optim_wrapper = dict(optimizer=dict(lr=1e-2))
