@@ -22,6 +22,8 @@ FAMILIES = {
     'wesam/wesam_vit-b_box_2k_coco.py': dict(WESAM, prompt='box'),
     'wesam/wesam_vit-b_point_2k_coco.py': dict(WESAM, prompt='point'),
     'wesam/wesam_vit-b_poly_2k_coco.py': dict(WESAM, prompt='poly'),
+    # every encoder block checkpointed
+    'wesam/wesam-lowmem_vit-b_box_2k_coco.py': dict(WESAM, prompt='box'),
     'wesam/wesam_vit-b_promptfree_2k_coco.py': dict(WESAM, prompt_free=True),
     'baselines/selftrain-only_vit-b_box_2k_coco.py': dict(WESAM, losses=ST, contrast=False),
     'baselines/selftrain-anchor_vit-b_box_2k_coco.py': dict(WESAM, contrast=False),

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 import torch
 from mmdet.structures import DetDataSample
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.structures import InstanceData
 
 from mmwesam.registry import MODELS
@@ -41,10 +41,15 @@ def main() -> None:
     parser.add_argument('--config', default='configs/wesam/wesam_vit-b_box_2k_coco.py')
     parser.add_argument('--instances', type=int, default=40)
     parser.add_argument('--out', default=None, help='append the result to this json')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='e.g. model.segmentor.backbone.attn_impl=eager or '
+                        'model.segmentor.backbone.checkpoint_blocks=True')
     args = parser.parse_args()
     register_all_modules()
     cfg = Config.fromfile(args.config)
+    cfg.merge_from_dict(args.cfg_options)
     cfg.model.segmentor.init_cfg = None
+    torch.manual_seed(0)  # the same random weights in every process
     model = MODELS.build(cfg.model)
     if args.anchor == 'copy':
         # What the reference code does: a second, frozen SAM as the anchor.
@@ -73,11 +78,13 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = dict(
         anchor=args.anchor, instances=args.instances, image_size=size,
+        options={k: str(v) for k, v in args.cfg_options.items()},
         parameters=sum(p.numel() for p in model.parameters()),
         trainable=sum(p.numel() for p in model.parameters() if p.requires_grad),
         buffers=sum(b.numel() for b in model.buffers()),
         peak_rss_mib=round(peak), rss_before_step_mib=round(before),
-        step_seconds=round(seconds, 1), losses={k: float(v) for k, v in losses.items()})
+        step_seconds=round(seconds, 1),
+        losses={k: float(v.detach()) for k, v in losses.items()})
     print(json.dumps(result, indent=2))
     if args.out:
         rows = json.load(open(args.out)) if osp.isfile(args.out) else []

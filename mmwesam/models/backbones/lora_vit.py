@@ -1,14 +1,16 @@
 """SAM's ViT image encoder with a low-rank (LoRA) branch on chosen linear layers."""
 from contextlib import contextmanager
 from functools import partial
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
+from torch.utils.checkpoint import checkpoint
 
 from mmwesam.registry import MODELS
 from mmwesam.utils.sam_import import import_sam_modeling
 from ..peft import LoRALinear, inject_lora, lora_modules
+from .sam_attention import use_attention_impl
 
 ImageEncoderViT = import_sam_modeling().ImageEncoderViT
 
@@ -35,14 +37,23 @@ class LoRAViT(ImageEncoderViT):
             module path inside each block, optionally with a qkv slice: the default
             ``('attn.qkv:q', 'attn.qkv:v')`` adapts q and v of every block. ``None``
             builds the plain encoder.
+        attn_impl: ``'fused'`` (default): the relative-position bias folded into one
+            ``scaled_dot_product_attention``, no (heads x N x N) tensor in memory
+            (``sam_attention.py``); ``'eager'``: segment_anything's own computation.
+            Both give the same outputs (up to float summation order).
+        checkpoint_blocks: activation checkpointing (recompute in backward instead of
+            keeping activations) of these block indices, ``True`` for all, ``False``
+            (default) for none. Non-reentrant, so LoRA gradients flow although the
+            frozen patch embedding gives the first block an input without grad.
     """
 
     def __init__(self, arch: Union[str, dict] = 'vit_b', img_size: int = 1024,
                  patch_size: int = 16, out_chans: int = 256, window_size: int = 14,
                  use_rel_pos: bool = True, mlp_ratio: float = 4.0,
                  lora: Optional[dict] = dict(rank=4, alpha=None, dropout=0.0,
-                                             targets=('attn.qkv:q', 'attn.qkv:v'))
-                 ) -> None:
+                                             targets=('attn.qkv:q', 'attn.qkv:v')),
+                 attn_impl: str = 'fused',
+                 checkpoint_blocks: Union[bool, Sequence[int]] = False) -> None:
         if isinstance(arch, str):
             if arch not in ARCH_SETTINGS:
                 raise ValueError(f'unknown arch {arch!r}; use one of {sorted(ARCH_SETTINGS)}'
@@ -59,6 +70,34 @@ class LoRAViT(ImageEncoderViT):
         self.lora_cfg = dict(lora) if lora else None
         if lora:
             self._add_lora(**lora)
+        self.attn_impl = attn_impl
+        use_attention_impl(self, attn_impl)
+        self.checkpointed = self._checkpointed_blocks(checkpoint_blocks)
+
+    def _checkpointed_blocks(self, blocks: Union[bool, Sequence[int]]) -> Tuple[int, ...]:
+        if blocks is True:
+            return tuple(range(len(self.blocks)))
+        if blocks is False or blocks is None:
+            return ()
+        chosen = tuple(sorted(set(int(b) for b in blocks)))
+        bad = [b for b in chosen if not 0 <= b < len(self.blocks)]
+        if bad:
+            raise ValueError(f'checkpoint_blocks {bad} are not blocks of this encoder '
+                             f'(0..{len(self.blocks) - 1})')
+        return chosen
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """segment_anything's forward, with the chosen blocks checkpointed in training."""
+        x = self.patch_embed(x)
+        if self.pos_embed is not None:
+            x = x + self.pos_embed
+        recompute = self.checkpointed and torch.is_grad_enabled()
+        for index, block in enumerate(self.blocks):
+            if recompute and index in self.checkpointed:
+                x = checkpoint(block, x, use_reentrant=False)
+            else:
+                x = block(x)
+        return self.neck(x.permute(0, 3, 1, 2))
 
     def _add_lora(self, rank: int = 4, alpha: Optional[float] = None,
                   dropout: float = 0.0,

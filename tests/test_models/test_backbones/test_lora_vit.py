@@ -6,6 +6,7 @@ import torch
 from mmengine.config import Config
 
 from mmwesam.models.backbones import LoRAViT
+from mmwesam.models.backbones.sam_attention import use_attention_impl
 from mmwesam.models.peft import LoRALinear, lora_modules
 from mmwesam.registry import MODELS
 from mmwesam.utils.sam_import import import_sam_modeling
@@ -29,6 +30,9 @@ def _plain_vit(state):
         out_chans=16, qkv_bias=True, norm_layer=partial(torch.nn.LayerNorm, eps=1e-6),
         use_rel_pos=True, window_size=4, global_attn_indexes=(1, ))
     encoder.load_state_dict({k: v for k, v in state.items() if '.lora_' not in k})
+    # the same attention computation as LoRAViT's default, so that only LoRA can differ
+    # (fused vs eager attention: test_sam_attention.py)
+    use_attention_impl(encoder, 'fused')
     return encoder.eval()
 
 

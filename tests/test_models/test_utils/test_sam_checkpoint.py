@@ -80,7 +80,9 @@ def test_official_layout_round_trip(tmp_path, inputs):
     for ours, theirs in zip(loaded, _outputs(source, inputs)):
         assert torch.equal(ours, theirs)
     with torch.no_grad():  # and segment_anything's encoder computes the same embedding
-        assert torch.equal(reference.image_encoder(inputs['image'])[0], loaded[0])
+        # (up to float summation order: ours runs the fused attention)
+        torch.testing.assert_close(reference.image_encoder(inputs['image'])[0], loaded[0],
+                                   atol=1e-5, rtol=1e-5)
 
 
 def test_official_keys_map_to_model_names(tmp_path):

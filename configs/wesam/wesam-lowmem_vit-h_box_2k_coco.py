@@ -1,0 +1,4 @@
+# WeSAM ViT-H with every encoder block checkpointed (recomputed in backward instead of
+# kept): the same gradients, less memory, more time (docs/en/design.md, "Memory").
+_base_ = ['./wesam_vit-h_box_2k_coco.py']
+model = dict(segmentor=dict(backbone=dict(checkpoint_blocks=True)))

@@ -1,0 +1,105 @@
+"""The fused encoder attention equals segment_anything's eager one (outputs, masks' inputs,
+LoRA gradients), windowed and global, square or not, with and without padding; block
+checkpointing changes no gradient."""
+import pytest
+import torch
+
+from mmwesam.models.backbones import LoRAViT
+from mmwesam.models.backbones.sam_attention import (SAMAttention, fused_rel_pos_attention,
+                                                    use_attention_impl)
+from mmwesam.utils.sam_import import import_sam_modeling
+
+LORA = dict(rank=2, alpha=None, dropout=0.0, targets=('attn.qkv:q', 'attn.qkv:v'))
+
+
+def _randomised(model, seed=1, scale=0.2):
+    """Non-zero values where a fresh encoder has zeros (relative positions, LoRA B, ...)."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for param in model.parameters():
+            param.add_(torch.randn(param.shape, generator=generator) * scale)
+    return model
+
+
+@pytest.mark.parametrize('height,width', [(4, 4), (6, 9), (14, 14)])
+def test_fused_function_equals_eager_attention(height, width):
+    torch.manual_seed(0)
+    eager = import_sam_modeling().image_encoder.Attention(
+        48, num_heads=3, use_rel_pos=True, input_size=(height, width))
+    _randomised(eager)
+    x = torch.randn(2, height, width, 48)
+    expected = eager(x)
+    batch = x.shape[0]
+    qkv = eager.qkv(x).reshape(batch, height * width, 3, 3, -1).permute(2, 0, 3, 1, 4)
+    out = fused_rel_pos_attention(*qkv.unbind(0), eager.rel_pos_h, eager.rel_pos_w,
+                                  eager.scale, (height, width))
+    out = eager.proj(out.permute(0, 2, 1, 3).reshape(batch, height, width, -1))
+    assert (out - expected).abs().max() <= 1e-5
+
+
+def test_use_attention_impl_keeps_parameters_and_refuses_unknown():
+    torch.manual_seed(0)
+    attn = import_sam_modeling().image_encoder.Attention(32, 2, use_rel_pos=True,
+                                                         input_size=(4, 4))
+    names = [n for n, _ in attn.named_parameters()]
+    assert use_attention_impl(attn, 'fused') == 1
+    assert isinstance(attn, SAMAttention) and attn.impl == 'fused'
+    assert [n for n, _ in attn.named_parameters()] == names
+    with pytest.raises(ValueError, match="'flash'"):
+        use_attention_impl(attn, 'flash')
+
+
+# img 64 / patch 8: an 8 x 8 grid, windows of 4 tile it; img 80: 10 x 10, windows of 4 pad
+# it to 12 x 12 (SAM pads, attends, crops); img 72 with windows of 3: 9 x 9, no padding
+@pytest.mark.parametrize('img_size,window', [(64, 4), (80, 4), (72, 3)])
+def test_fused_encoder_equals_eager_encoder_outputs_and_lora_grads(img_size, window):
+    arch = dict(embed_dim=32, depth=3, num_heads=2, global_attn_indexes=(1, ))
+    encoders = {}
+    for impl in ('eager', 'fused'):
+        torch.manual_seed(0)
+        encoders[impl] = _randomised(LoRAViT(arch=arch, img_size=img_size, patch_size=8,
+                                             out_chans=16, window_size=window, lora=LORA,
+                                             attn_impl=impl))
+    assert encoders['fused'].blocks[1].attn.impl == 'fused'
+    image = torch.randn(2, 3, img_size, img_size, generator=torch.Generator().manual_seed(3))
+    outputs, grads = {}, {}
+    for impl, encoder in encoders.items():
+        out = encoder(image)
+        (out * torch.linspace(-1, 1, out.numel()).view_as(out)).sum().backward()
+        outputs[impl] = out.detach()
+        grads[impl] = {n: p.grad for n, p in encoder.named_parameters() if '.lora_' in n}
+    assert (outputs['fused'] - outputs['eager']).abs().max() <= 1e-4
+    assert grads['eager'] and set(grads['eager']) == set(grads['fused'])
+    for name, eager in grads['eager'].items():
+        relative = (grads['fused'][name] - eager).norm() / eager.norm()
+        assert relative <= 1e-3, (name, relative)
+
+
+def test_checkpointed_blocks_give_identical_gradients():
+    arch = dict(embed_dim=32, depth=3, num_heads=2, global_attn_indexes=(1, ))
+    grads = {}
+    for blocks in (False, True, (0, 2)):
+        torch.manual_seed(0)
+        encoder = _randomised(LoRAViT(arch=arch, img_size=64, patch_size=8, out_chans=16,
+                                      window_size=4, lora=LORA, checkpoint_blocks=blocks))
+        # a frozen encoder but for LoRA: the first block's input has no grad, the case in
+        # which reentrant checkpointing would drop the LoRA gradients
+        for name, param in encoder.named_parameters():
+            param.requires_grad_('.lora_' in name)
+        image = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(3))
+        encoder(image).square().sum().backward()
+        grads[str(blocks)] = {n: p.grad.clone() for n, p in encoder.named_parameters()
+                              if p.requires_grad}
+    plain = grads['False']
+    assert all(g.abs().sum() > 0 for g in plain.values())
+    for other in ('True', '(0, 2)'):
+        assert set(grads[other]) == set(plain)
+        for name, grad in plain.items():
+            torch.testing.assert_close(grads[other][name], grad, rtol=0, atol=1e-7)
+
+
+def test_checkpoint_blocks_out_of_range_is_named():
+    with pytest.raises(ValueError, match=r'\[5\]'):
+        LoRAViT(arch=dict(embed_dim=32, depth=3, num_heads=2, global_attn_indexes=(1, )),
+                img_size=64, patch_size=8, out_chans=16, window_size=4, lora=LORA,
+                checkpoint_blocks=(0, 5))
