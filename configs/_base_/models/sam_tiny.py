@@ -17,5 +17,6 @@ model = dict(
         image_embedding_size=image_size // 8,
         input_image_size=image_size,
         transformer=dict(depth=2, mlp_dim=256, num_heads=4),
-        iou_head_hidden_dim=64),
+        iou_head_hidden_dim=64,
+        checkpoint_chunks=False),  # a 64-wide decoder: too small to be worth recomputing
     init_cfg=None)

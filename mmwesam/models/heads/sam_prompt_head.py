@@ -3,6 +3,7 @@ from typing import Optional, Tuple
 
 import torch
 from mmengine.model import BaseModule
+from torch.utils.checkpoint import checkpoint
 
 from mmwesam.registry import MODELS
 from mmwesam.utils.sam_import import import_sam_modeling
@@ -22,6 +23,11 @@ class SAMPromptHead(BaseModule):
         embed_dim: prompt/transformer width (256 in SAM).
         image_embedding_size: side of the encoder's output grid (64 in SAM).
         input_image_size: side of the padded encoder input (1024 in SAM).
+        prompt_chunk_size: prompts decoded together.
+        checkpoint_chunks: in training, recompute each chunk's decoder pass in backward
+            (non-reentrant activation checkpointing) instead of keeping its activations:
+            the decoder's memory then grows with the chunk, not with the prompts.
+            Exact (the same operations).
     """
 
     def __init__(self, embed_dim: int = 256, image_embedding_size: int = 64,
@@ -29,9 +35,11 @@ class SAMPromptHead(BaseModule):
                  transformer: dict = dict(depth=2, mlp_dim=2048, num_heads=8),
                  num_multimask_outputs: int = 3, iou_head_depth: int = 3,
                  iou_head_hidden_dim: int = 256, prompt_chunk_size: int = 64,
+                 checkpoint_chunks: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.prompt_chunk_size = prompt_chunk_size
+        self.checkpoint_chunks = checkpoint_chunks
         self.prompt_encoder = _sam.PromptEncoder(
             embed_dim=embed_dim,
             image_embedding_size=(image_embedding_size, image_embedding_size),
@@ -47,6 +55,18 @@ class SAMPromptHead(BaseModule):
     def low_res_size(self) -> int:
         """Side of the decoder's mask logits (4x the embedding grid)."""
         return 4 * self.prompt_encoder.image_embedding_size[0]
+
+    def _decode_chunk(self, image_embedding: torch.Tensor, image_pe: torch.Tensor,
+                      points: Optional[torch.Tensor], point_labels: Optional[torch.Tensor],
+                      boxes: Optional[torch.Tensor], mask_prompts: Optional[torch.Tensor],
+                      multimask_output: bool) -> Tuple[torch.Tensor, torch.Tensor]:
+        sparse, dense = self.prompt_encoder(
+            points=(points, point_labels) if points is not None else None,
+            boxes=boxes, masks=mask_prompts)
+        return self.mask_decoder(
+            image_embeddings=image_embedding, image_pe=image_pe,
+            sparse_prompt_embeddings=sparse, dense_prompt_embeddings=dense,
+            multimask_output=multimask_output)
 
     def forward(self, image_embedding: torch.Tensor,
                 boxes: Optional[torch.Tensor] = None,
@@ -78,16 +98,20 @@ class SAMPromptHead(BaseModule):
         image_pe = self.prompt_encoder.get_dense_pe()
         logits, ious = [], []
         chunk = max(1, self.prompt_chunk_size)
+        recompute = self.checkpoint_chunks and torch.is_grad_enabled()
         for start in range(0, num, chunk):
             part = slice(start, start + chunk)
-            sparse, dense = self.prompt_encoder(
-                points=(points[part], point_labels[part]) if points is not None else None,
-                boxes=boxes[part] if boxes is not None else None,
-                masks=mask_prompts[part] if mask_prompts is not None else None)
-            chunk_logits, chunk_iou = self.mask_decoder(
-                image_embeddings=image_embedding, image_pe=image_pe,
-                sparse_prompt_embeddings=sparse, dense_prompt_embeddings=dense,
-                multimask_output=multimask_output)
+            chunk_prompts = (points[part] if points is not None else None,
+                             point_labels[part] if points is not None else None,
+                             boxes[part] if boxes is not None else None,
+                             mask_prompts[part] if mask_prompts is not None else None)
+            if recompute:
+                chunk_logits, chunk_iou = checkpoint(
+                    self._decode_chunk, image_embedding, image_pe, *chunk_prompts,
+                    multimask_output, use_reentrant=False)
+            else:
+                chunk_logits, chunk_iou = self._decode_chunk(
+                    image_embedding, image_pe, *chunk_prompts, multimask_output)
             logits.append(chunk_logits)
             ious.append(chunk_iou)
         if num == 0:

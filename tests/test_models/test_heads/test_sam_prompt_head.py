@@ -121,3 +121,31 @@ def test_prompt_errors(head, inputs):
     with pytest.raises(ValueError, match='one row per instance'):
         head(inputs['embedding'], boxes=inputs['boxes'][:3], points=inputs['points'],
              point_labels=inputs['point_labels'])
+
+
+@pytest.mark.parametrize('prompt', ['boxes', 'points'])
+def test_checkpointed_chunks_give_identical_outputs_and_gradients(prompt):
+    """checkpoint_chunks recomputes each chunk's decoder pass in backward: the same
+    logits, IoU and gradients (prompt embeddings, decoder weights, image embedding)."""
+    g = torch.Generator().manual_seed(5)
+    boxes = torch.rand(5, 2, generator=g) * 60
+    boxes = torch.cat([boxes, boxes + 20 + torch.rand(5, 2, generator=g) * 40], 1)
+    points = torch.rand(5, 3, 2, generator=g) * 128
+    prompts = dict(boxes=boxes) if prompt == 'boxes' else \
+        dict(points=points, point_labels=torch.tensor([[1, 0, 1]] * 5))
+    results = {}
+    for recompute in (False, True):
+        head = _head(chunk=2).train()
+        head.checkpoint_chunks = recompute
+        embedding = torch.randn(64, 16, 16, generator=torch.Generator().manual_seed(2),
+                                requires_grad=True)
+        logits, iou = head(embedding, **prompts)
+        (logits.square().mean() + iou.sum()).backward()
+        grads = {n: p.grad.clone() for n, p in head.named_parameters() if p.grad is not None}
+        results[recompute] = (logits.detach(), iou.detach(), embedding.grad, grads)
+    plain, recomputed = results[False], results[True]
+    for a, b in zip(plain[:3], recomputed[:3]):
+        assert torch.equal(a, b)
+    assert plain[3] and set(plain[3]) == set(recomputed[3])
+    for name, grad in plain[3].items():
+        assert torch.equal(recomputed[3][name], grad), name
