@@ -1,4 +1,3 @@
-from .lora import LoRALinear, inject_lora, lora_modules, mark_only_lora_trainable, parse_lora_target
+from .lora import LoRALinear, inject_lora, lora_modules, parse_lora_target
 
-__all__ = ['LoRALinear', 'inject_lora', 'lora_modules', 'mark_only_lora_trainable',
-           'parse_lora_target']
+__all__ = ['LoRALinear', 'inject_lora', 'lora_modules', 'parse_lora_target']

@@ -1,6 +1,6 @@
 """LoRA: low-rank updates on chosen ``nn.Linear`` layers of any network."""
 import math
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -151,13 +151,3 @@ def inject_lora(module: nn.Module, targets: Sequence[str], rank: int,
         layers[path] = LoRALinear(getattr(parent, leaf), slices, rank, alpha, dropout)
         setattr(parent, leaf, layers[path])
     return layers
-
-
-def mark_only_lora_trainable(module: nn.Module) -> List[str]:
-    """Freeze every parameter of ``module`` but the LoRA factors; their names."""
-    trainable = []
-    for name, param in module.named_parameters():
-        param.requires_grad_('.lora_' in f'.{name}')
-        if param.requires_grad:
-            trainable.append(name)
-    return trainable

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mmwesam.models.peft import LoRALinear, inject_lora, lora_modules, mark_only_lora_trainable
+from mmwesam.models.peft import LoRALinear, inject_lora, lora_modules
 
 DIM = 8
 TARGETS = ('attn.qkv:q', 'attn.qkv:v', 'mlp.0')
@@ -78,7 +78,10 @@ def test_only_lora_trains_and_gets_gradients(x):
     model = toy_model()
     inject_lora(model, TARGETS, rank=2, alpha=4)
     assert model.attn.qkv.scale == 2.0
-    trainable = mark_only_lora_trainable(model)
+    # what a config's trainable=(r'\.lora_', ) does (PromptableSAM.set_trainable)
+    for name, param in model.named_parameters():
+        param.requires_grad_('.lora_' in name)
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
     assert set(trainable) == {n for n, _ in model.named_parameters() if '.lora_' in n}
     assert len(trainable) == 6
     assert all(p.requires_grad == (n in trainable) for n, p in model.named_parameters())
