@@ -8,6 +8,7 @@ from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmwesam.engine.runner.amp_loops import DTYPES as AMP_DTYPES
 from mmwesam.utils import register_all_modules
 from mmwesam.utils.check_inputs import (CHECKPOINT_HELP, exit_if_missing, load_tool_config,
                                         missing_inputs)
@@ -25,6 +26,9 @@ def parse_args() -> argparse.Namespace:
                         '(right) masks into this folder (inside the work dir)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. model.test_prompt_type=point')
+    parser.add_argument('--amp', nargs='?', const='bfloat16', choices=AMP_DTYPES,
+                        help='evaluate under autocast: bfloat16 (default; also on CPU) or '
+                        'float16 (CUDA)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -48,6 +52,8 @@ def main() -> None:
     # The checkpoint is loaded by the model itself (official SAM layout or ours), not
     # by the runner's load_from, which knows neither key layout.
     cfg.load_from = None
+    if args.amp:
+        cfg.test_cfg = dict(type='AmpTestLoop', dtype=args.amp)
     if args.show_dir:
         cfg.default_hooks.visualization.draw = True
         cfg.default_hooks.visualization.test_out_dir = args.show_dir

@@ -3,20 +3,24 @@ import argparse
 import os
 import os.path as osp
 
+import torch
 from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmwesam.engine.runner.amp_loops import DTYPES as AMP_DTYPES
 from mmwesam.utils import register_all_modules
-from mmwesam.utils.check_inputs import exit_if_missing, load_tool_config, missing_inputs
+from mmwesam.utils.check_inputs import (exit_if_missing, load_tool_config, missing_inputs,
+                                        resume_problem)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train / adapt a SAM model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
-    parser.add_argument('--amp', action='store_true',
-                        help='enable automatic-mixed-precision training')
+    parser.add_argument('--amp', nargs='?', const='bfloat16', choices=AMP_DTYPES,
+                        help='automatic mixed precision (CUDA): bfloat16 (default) or '
+                        'float16 (with dynamic loss scaling, for GPUs without bf16)')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from the given checkpoint, or from the latest one '
                         'in the work dir when no path is given')
@@ -35,9 +39,16 @@ def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
     cfg = load_tool_config(args)
+    if args.amp and not torch.cuda.is_available():
+        raise SystemExit('mmwesam: --amp trains with MMEngine\'s AmpOptimWrapper, which needs '
+                         'a CUDA device; on CPU train without --amp (tools/test.py --amp '
+                         'evaluates in bf16 on CPU too)')
     if args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.loss_scale = 'dynamic'
+        # bf16 has fp32's range: no loss scaling; GradScaler still skips inf steps
+        cfg.optim_wrapper.update(type='AmpOptimWrapper', dtype=args.amp,
+                                 loss_scale='dynamic' if args.amp == 'float16' else 1.0)
+        if cfg.get('val_cfg') is not None:
+            cfg.val_cfg = dict(type='AmpValLoop', dtype=args.amp)
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None
@@ -47,6 +58,9 @@ def main() -> None:
         if not osp.isfile(args.resume):
             exit_if_missing([f'  {args.resume}: checkpoint to resume from not found'],
                             args.config)
+        problem = resume_problem(args.resume)
+        if problem:
+            raise SystemExit(f'mmwesam: --resume {args.resume}: {problem}')
     loaders = ['train_dataloader']
     if cfg.get('val_cfg') is not None:
         loaders.append('val_dataloader')

@@ -4,8 +4,11 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # backend 'atomic_local': checkpoints and last_checkpoint are written to a temporary
+    # file and renamed, so a kill during a save never leaves a file that resume chokes on
     checkpoint=dict(type='CheckpointHook', interval=1000, by_epoch=False, max_keep_ckpts=3,
-                    save_best='mIoU', rule='greater'),
+                    save_best='mIoU', rule='greater',
+                    backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='DetVisualizationHook', draw=False))
 

@@ -39,7 +39,8 @@ def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = Non
     model = MODELS.build(config.model)
     if checkpoint is not None:
         model.load_sam_checkpoint(checkpoint)
-    elif model.init_cfg:
+    elif model.init_cfg or getattr(getattr(model, 'segmentor', None), 'init_cfg', None):
+        # a wrapper (WeSAM, TENT) keeps the checkpoint in its segmentor's init_cfg
         model.init_weights()
     model.cfg = config
     return model.to(device).eval()
@@ -49,6 +50,53 @@ def _as_tensor(value, dtype) -> Optional[torch.Tensor]:
     if value is None:
         return None
     return torch.as_tensor(np.asarray(value), dtype=dtype)
+
+
+def check_prompts(prompts: dict, height: int, width: int) -> None:
+    """Raise ``ValueError`` naming the prompt and row that SAM cannot use.
+
+    Boxes: (N, 4) finite xyxy with x2 > x1, y2 > y1, overlapping the image (a box partly
+    outside is allowed). Points: (N, P, 2) finite, inside the image; labels (N, P) of 0 / 1.
+    Mask prompts: (N, H, W) at the image's size.
+    """
+    boxes = prompts.get('prompt_boxes')
+    if boxes is not None:
+        if boxes.dim() != 2 or boxes.shape[1] != 4:
+            raise ValueError(f'boxes must be (N, 4) xyxy, got shape {tuple(boxes.shape)}')
+        for row, (x1, y1, x2, y2) in enumerate(boxes.tolist()):
+            box = [x1, y1, x2, y2]
+            if not torch.isfinite(boxes[row]).all():
+                raise ValueError(f'box {row} is not finite: {box}')
+            if x2 <= x1 or y2 <= y1:
+                raise ValueError(f'box {row} {box} is empty or inverted: xyxy needs '
+                                 'x2 > x1 and y2 > y1')
+            if x2 <= 0 or y2 <= 0 or x1 >= width or y1 >= height:
+                raise ValueError(f'box {row} {box} lies outside the {width} x {height} '
+                                 'image')
+    points, labels = prompts.get('prompt_points'), prompts.get('prompt_point_labels')
+    if points is not None:
+        if points.dim() != 3 or points.shape[2] != 2:
+            raise ValueError(f'points must be (N, P, 2) xy, got shape {tuple(points.shape)}')
+        if labels is None or tuple(labels.shape) != tuple(points.shape[:2]):
+            raise ValueError(f'point_labels must be (N, P) = {tuple(points.shape[:2])}, got '
+                             f'{None if labels is None else tuple(labels.shape)}')
+        if not torch.isfinite(points).all():
+            raise ValueError('points are not all finite')
+        outside = (points[..., 0] < 0) | (points[..., 0] >= width) | \
+            (points[..., 1] < 0) | (points[..., 1] >= height)
+        if outside.any():
+            row, column = [int(i) for i in outside.nonzero()[0]]
+            raise ValueError(f'point {column} of object {row} '
+                             f'{points[row, column].tolist()} lies outside the {width} x '
+                             f'{height} image')
+        bad = ~((labels == 0) | (labels == 1))
+        if bad.any():
+            raise ValueError(f'point_labels must be 1 (foreground) or 0 (background), got '
+                             f'{sorted(set(labels[bad].tolist()))}')
+    masks = prompts.get('prompt_poly_masks')
+    if masks is not None and (masks.dim() != 3 or tuple(masks.shape[1:]) != (height, width)):
+        raise ValueError(f'mask_prompts must be (N, {height}, {width}) like the image, got '
+                         f'{tuple(masks.shape)}')
 
 
 @torch.no_grad()
@@ -74,12 +122,15 @@ def inference_sam(model: torch.nn.Module, image: Union[str, Path, np.ndarray],
                          f'{image.shape}')
     if points is not None and point_labels is None:
         raise ValueError('points need point_labels (1 = foreground, 0 = background)')
-    segmentor = getattr(model, 'segmentor', model)
+    # the adapted model, as tools/test.py scores it (with an EMA teacher: the teacher)
+    teacher = getattr(model, 'teacher', None)
+    segmentor = teacher if teacher is not None else getattr(model, 'segmentor', model)
     height, width = image.shape[:2]
     prompts = dict(prompt_boxes=_as_tensor(boxes, torch.float32),
                    prompt_points=_as_tensor(points, torch.float32),
                    prompt_point_labels=_as_tensor(point_labels, torch.int64),
                    prompt_poly_masks=_as_tensor(mask_prompts, torch.bool))
+    check_prompts(prompts, height, width)
     given = {k: v for k, v in prompts.items() if v is not None}
     if not given:
         raise ValueError('give boxes, points or mask_prompts')

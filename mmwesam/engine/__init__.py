@@ -1,4 +1,7 @@
+from .atomic_backend import AtomicLocalBackend, atomic_write
 from .hooks import *  # noqa: F401,F403
+from .runner import AmpTestLoop, AmpValLoop
 from .torch_load_compat import allow_mmengine_checkpoints
 
-__all__ = ['allow_mmengine_checkpoints']
+__all__ = ['AmpTestLoop', 'AmpValLoop', 'AtomicLocalBackend', 'allow_mmengine_checkpoints',
+           'atomic_write']

@@ -1,6 +1,6 @@
 """Check a config's input files before a run, and explain what is missing."""
 import os.path as osp
-from typing import Iterator, List, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config, ConfigDict
 
@@ -94,3 +94,36 @@ def load_tool_config(args) -> Config:
     for init_cfg, _ in _walk_pretrained(cfg.get('model', {}), 'model'):
         init_cfg['checkpoint'] = resolve_shipped_checkpoint(init_cfg['checkpoint'])
     return cfg
+
+
+def resume_problem(path: str) -> Optional[str]:
+    """Why ``path`` cannot be resumed from (``None`` if it is a training checkpoint).
+
+    ``--resume`` continues a run from a checkpoint of ``tools/train.py`` (weights,
+    optimizer, iteration in ``meta``); SAM weights or a corrupt file are named as such
+    here instead of failing later with ``KeyError: 'meta'``.
+    """
+    import torch
+    try:
+        try:  # mmap: only the keys are read, not gigabytes of weights
+            checkpoint = torch.load(path, map_location='cpu', weights_only=True, mmap=True)
+        except RuntimeError as error:
+            if 'mmap' not in str(error):
+                raise
+            checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as error:  # any reason makes it unusable; say which
+        return f'not a readable checkpoint: {_first_line(error)}'
+    if isinstance(checkpoint, dict) and 'state_dict' in checkpoint and 'meta' in checkpoint:
+        return None
+    keys = list(checkpoint)[:3] if isinstance(checkpoint, dict) else []
+    kind = 'official SAM weights' if any(str(k).startswith('image_encoder.') for k in keys) \
+        else f'a {type(checkpoint).__name__} without the "meta" and "state_dict" of a ' \
+        'training checkpoint'
+    return (f'{kind}. --resume continues a run of tools/train.py from one of its own '
+            'checkpoints (iter_N.pth); to adapt from SAM weights, set the model\'s '
+            'init_cfg checkpoint (see ' + CHECKPOINT_HELP + ')')
+
+
+def _first_line(error: BaseException) -> str:
+    """The first line of an exception's message (its type if it has none)."""
+    return (str(error).splitlines() or [type(error).__name__])[0][:200]

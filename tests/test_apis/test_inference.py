@@ -98,6 +98,39 @@ def test_prompt_validation(model, image):
         inference_sam(model, image.astype(np.float32), boxes=BOXES)
 
 
+BAD_PROMPTS = {
+    'box outside': (dict(boxes=[[120, 10, 150, 40]]), r'box 0 .* lies outside the 100 x 70'),
+    'inverted box': (dict(boxes=[[10, 10, 60, 50], [50, 40, 20, 30]]),
+                     r'box 1 .* empty or inverted'),
+    'empty box': (dict(boxes=[[10, 10, 10, 50]]), r'box 0 .* empty or inverted'),
+    'nan box': (dict(boxes=[[10, 10, float('nan'), 50]]), r'box 0 is not finite'),
+    'box shape': (dict(boxes=[[10, 10, 60]]), r'boxes must be \(N, 4\)'),
+    'label 2': (dict(points=[[[30, 30]]], point_labels=[[2]]),
+                r'point_labels must be 1 \(foreground\) or 0 \(background\), got \[2\]'),
+    'label -1': (dict(points=[[[30, 30]]], point_labels=[[-1]]), r'got \[-1\]'),
+    'labels shape': (dict(points=[[[30, 30], [40, 40]]], point_labels=[[1]]),
+                     r'point_labels must be \(N, P\) = \(1, 2\)'),
+    'point outside': (dict(points=[[[30, 30], [30, 90]]], point_labels=[[1, 1]]),
+                      r'point 1 of object 0 \[30.0, 90.0\] lies outside'),
+    'nan point': (dict(points=[[[float('nan'), 30]]], point_labels=[[1]]), r'not all finite'),
+    'points shape': (dict(points=[[30, 30]], point_labels=[[1]]), r'points must be \(N, P, 2\)'),
+    'mask size': (dict(mask_prompts=np.zeros((1, 35, 50), bool)),
+                  r'mask_prompts must be \(N, 70, 100\) like the image, got \(1, 35, 50\)'),
+}
+
+
+@pytest.mark.parametrize('case', sorted(BAD_PROMPTS))
+def test_prompts_sam_cannot_use_are_refused(model, image, case):
+    prompts, message = BAD_PROMPTS[case]
+    with pytest.raises(ValueError, match=message):
+        inference_sam(model, image, **prompts)
+
+
+def test_a_box_partly_outside_the_image_is_allowed(model, image):
+    result = inference_sam(model, image, boxes=[[-10, -10, 50, 40]])
+    assert result.masks.shape == (1, H, W) and np.isfinite(result.scores).all()
+
+
 def test_init_model_rejects_a_checkpoint_of_another_size(tmp_path):
     smaller = dict(TINY_ENCODER, depth=4, global_attn_indexes=(1, 3))
     path = tmp_path / 'smaller.pth'

@@ -24,6 +24,8 @@ FAMILIES = {
     'wesam/wesam_vit-b_poly_2k_coco.py': dict(WESAM, prompt='poly'),
     # every encoder block checkpointed
     'wesam/wesam-lowmem_vit-b_box_2k_coco.py': dict(WESAM, prompt='box'),
+    # + late LoRA (on the tiny encoder's 6 blocks: the last 6 of ViT-B's 12 are all)
+    'wesam/wesam-lowmem-late_vit-b_box_2k_coco.py': dict(WESAM, prompt='box'),
     'wesam/wesam_vit-b_promptfree_2k_coco.py': dict(WESAM, prompt_free=True),
     'baselines/selftrain-only_vit-b_box_2k_coco.py': dict(WESAM, losses=ST, contrast=False),
     'baselines/selftrain-anchor_vit-b_box_2k_coco.py': dict(WESAM, contrast=False),

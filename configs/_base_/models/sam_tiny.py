@@ -18,5 +18,7 @@ model = dict(
         input_image_size=image_size,
         transformer=dict(depth=2, mlp_dim=256, num_heads=4),
         iou_head_hidden_dim=64,
+        prompt_chunk_size=64,
         checkpoint_chunks=False),  # a 64-wide decoder: too small to be worth recomputing
+    loss_chunk_size=None,  # 128 px masks: nothing worth recomputing
     init_cfg=None)

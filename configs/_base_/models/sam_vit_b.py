@@ -20,10 +20,13 @@ model = dict(
         input_image_size=image_size,
         transformer=dict(depth=2, mlp_dim=2048, num_heads=8),
         iou_head_hidden_dim=256,
-        prompt_chunk_size=64,
-        # recompute each chunk's decoder pass in backward: exact, and 40 prompts per
-        # image then cost about what 10 do (docs/en/design.md, "Memory")
+        # decode 8 prompts at a time and recompute each chunk's decoder pass in
+        # backward; with the losses in chunks too, only low-res logits stay in the
+        # graph: exact, and 40 prompts per image cost about what 10 do
+        # (docs/en/design.md, "Memory")
+        prompt_chunk_size=8,
         checkpoint_chunks=True),
     prompt_type='box',
+    loss_chunk_size=8,
     trainable=(r'\.lora_', ),
     init_cfg=dict(type='Pretrained', checkpoint='checkpoints/sam_vit_b_01ec64.pth'))

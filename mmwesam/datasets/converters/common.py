@@ -375,7 +375,23 @@ def write_splits(out: str, dataset: str, images: Dict[str, List[dict]],
                  annotations: Dict[str, List[dict]], categories: List[dict],
                  counter: SkipCounter, rule: str,
                  notes: Sequence[str] = ()) -> ConversionSummary:
-    """Write both split jsons under ``out`` and summarise."""
+    """Write both split jsons under ``out`` and summarise.
+
+    No instance in any split is an error (nothing is written): training and testing on
+    empty jsons would fail later, far from the cause, which the skip counts name here. One
+    empty split is allowed (CHAMELEON is test-only by design); the summary shows it.
+    """
+    empty = [split for split in SPLITS if not annotations[split]]
+    if len(empty) == len(SPLITS):
+        skipped = ', '.join(f'{n} {reason}' for reason, n in sorted(counter.images.items())) \
+            or 'none'
+        dropped = ', '.join(f'{n} {reason}' for reason, n in
+                            sorted(counter.instances.items())) or 'none'
+        raise ConversionError(
+            f'{dataset}: no instances in the {" and ".join(empty)} split(s) '
+            f'({", ".join(f"{s}: {len(images[s])} images" for s in SPLITS)}); skipped '
+            f'images: {skipped}; dropped instances: {dropped}. Check the input folder and '
+            'the --min-area / split options; nothing was written')
     ann_files = {}
     for split in SPLITS:
         path = osp.join(out, ANN_FILES[split])

@@ -5,7 +5,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-from torch.utils.checkpoint import checkpoint
+from torch.utils.checkpoint import checkpoint, create_selective_checkpoint_contexts, noop_context_fn
 
 from mmwesam.registry import MODELS
 from mmwesam.utils.sam_import import import_sam_modeling
@@ -13,6 +13,18 @@ from ..peft import LoRALinear, inject_lora, lora_modules
 from .sam_attention import use_attention_impl
 
 ImageEncoderViT = import_sam_modeling().ImageEncoderViT
+
+CHECKPOINT_POLICIES = ('all', 'keep_attention')
+# the attention kernels SDPA dispatches to (CPU flash, CUDA flash / efficient / cuDNN)
+_ATTENTION_OPS = [getattr(torch.ops.aten, name).default for name in (
+    '_scaled_dot_product_flash_attention_for_cpu', '_scaled_dot_product_flash_attention',
+    '_scaled_dot_product_efficient_attention', '_scaled_dot_product_cudnn_attention')
+    if hasattr(torch.ops.aten, name)]
+
+
+def _keep_attention_context():
+    return create_selective_checkpoint_contexts(_ATTENTION_OPS)
+
 
 # The presets of segment_anything/build_sam.py.
 ARCH_SETTINGS: Dict[str, dict] = {
@@ -33,10 +45,16 @@ class LoRAViT(ImageEncoderViT):
             ``depth``, ``num_heads`` and ``global_attn_indexes`` (small test models).
         img_size, patch_size, out_chans, window_size, use_rel_pos, mlp_ratio: as in
             segment_anything (defaults are SAM's).
-        lora: ``dict(rank=4, alpha=None, dropout=0., targets=[...])`` where a target is a
-            module path inside each block, optionally with a qkv slice: the default
-            ``('attn.qkv:q', 'attn.qkv:v')`` adapts q and v of every block. ``None``
-            builds the plain encoder.
+        lora: ``dict(rank=4, alpha=None, dropout=0., targets=[...], blocks=None)`` where a
+            target is a module path inside each block, optionally with a qkv slice: the
+            default ``('attn.qkv:q', 'attn.qkv:v')`` adapts q and v. ``blocks``: indices
+            of the blocks that get the branch (``None``: all, the paper's); a negative
+            index counts from the end. With "late LoRA" (only the last blocks), the
+            blocks before the first adapted one hold no activations for backward, and
+            ``SelfTrainingTeacher`` computes that frozen prefix once for anchor and
+            teacher. ``None`` builds the plain encoder.
+        merge_lora_in_eval: predict (eval mode, no autograd) with the update folded
+            into each adapted layer's weight (``LoRALinear.merge_in_eval``).
         attn_impl: ``'fused'`` (default): the relative-position bias folded into one
             ``scaled_dot_product_attention``, no (heads x N x N) tensor in memory
             (``sam_attention.py``); ``'eager'``: segment_anything's own computation.
@@ -45,6 +63,12 @@ class LoRAViT(ImageEncoderViT):
             keeping activations) of these block indices, ``True`` for all, ``False``
             (default) for none. Non-reentrant, so LoRA gradients flow although the
             frozen patch embedding gives the first block an input without grad.
+        checkpoint_policy: what a checkpointed block recomputes. ``'all'`` (default):
+            everything, only the block input is kept. ``'keep_attention'``: selective
+            checkpointing that keeps the output of the attention kernel
+            (``scaled_dot_product_attention``, the costliest op of a global block at
+            1024 px) and recomputes the rest (linear layers, MLP, norms). Both are
+            exact: the same operations run, some twice.
     """
 
     def __init__(self, arch: Union[str, dict] = 'vit_b', img_size: int = 1024,
@@ -52,8 +76,10 @@ class LoRAViT(ImageEncoderViT):
                  use_rel_pos: bool = True, mlp_ratio: float = 4.0,
                  lora: Optional[dict] = dict(rank=4, alpha=None, dropout=0.0,
                                              targets=('attn.qkv:q', 'attn.qkv:v')),
+                 merge_lora_in_eval: bool = True,
                  attn_impl: str = 'fused',
-                 checkpoint_blocks: Union[bool, Sequence[int]] = False) -> None:
+                 checkpoint_blocks: Union[bool, Sequence[int]] = False,
+                 checkpoint_policy: str = 'all') -> None:
         if isinstance(arch, str):
             if arch not in ARCH_SETTINGS:
                 raise ValueError(f'unknown arch {arch!r}; use one of {sorted(ARCH_SETTINGS)}'
@@ -70,9 +96,15 @@ class LoRAViT(ImageEncoderViT):
         self.lora_cfg = dict(lora) if lora else None
         if lora:
             self._add_lora(**lora)
+        for layer in lora_modules(self):
+            layer.merge_in_eval = merge_lora_in_eval
         self.attn_impl = attn_impl
         use_attention_impl(self, attn_impl)
         self.checkpointed = self._checkpointed_blocks(checkpoint_blocks)
+        if checkpoint_policy not in CHECKPOINT_POLICIES:
+            raise ValueError(f'checkpoint_policy must be one of {CHECKPOINT_POLICIES}, got '
+                             f'{checkpoint_policy!r}')
+        self.checkpoint_policy = checkpoint_policy
 
     def _checkpointed_blocks(self, blocks: Union[bool, Sequence[int]]) -> Tuple[int, ...]:
         if blocks is True:
@@ -88,22 +120,69 @@ class LoRAViT(ImageEncoderViT):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """segment_anything's forward, with the chosen blocks checkpointed in training."""
+        return self.forward_from(self.forward_prefix(x, 0), 0)
+
+    def forward_prefix(self, x: torch.Tensor, depth: int) -> torch.Tensor:
+        """Images -> tokens (B, h, w, C) after the patch embedding and ``depth`` blocks."""
         x = self.patch_embed(x)
         if self.pos_embed is not None:
             x = x + self.pos_embed
+        return self._run_blocks(x, 0, depth)
+
+    def forward_from(self, tokens: torch.Tensor, start: int) -> torch.Tensor:
+        """Tokens after block ``start - 1`` -> image embeddings (B, C, h', w')."""
+        x = self._run_blocks(tokens, start, len(self.blocks))
+        return self.neck(x.permute(0, 3, 1, 2))
+
+    def _run_blocks(self, x: torch.Tensor, start: int, end: int) -> torch.Tensor:
         recompute = self.checkpointed and torch.is_grad_enabled()
-        for index, block in enumerate(self.blocks):
+        for index in range(start, end):
+            block = self.blocks[index]
             if recompute and index in self.checkpointed:
-                x = checkpoint(block, x, use_reentrant=False)
+                context = _keep_attention_context \
+                    if self.checkpoint_policy == 'keep_attention' else noop_context_fn
+                x = checkpoint(block, x, use_reentrant=False, context_fn=context)
             else:
                 x = block(x)
-        return self.neck(x.permute(0, 3, 1, 2))
+        return x
+
+    def frozen_prefix_depth(self) -> int:
+        """How many leading blocks have no low-rank branch and nothing that trains.
+
+        Those blocks (and the patch embedding before them) compute the same function for
+        the source and the adapted model, so their output on one input can be shared.
+        """
+        stem = list(self.patch_embed.parameters()) + \
+            ([self.pos_embed] if self.pos_embed is not None else [])
+        if any(p.requires_grad for p in stem):
+            return 0
+        depth = 0
+        for block in self.blocks:
+            if any(p.requires_grad for p in block.parameters()) or \
+                    next(lora_modules(block), None) is not None:
+                break
+            depth += 1
+        return depth
+
+    def _lora_blocks(self, blocks: Optional[Sequence[int]]) -> Tuple[int, ...]:
+        depth = len(self.blocks)
+        if blocks is None:
+            return tuple(range(depth))
+        chosen = []
+        for block in blocks:
+            index = int(block) + depth if int(block) < 0 else int(block)
+            if not 0 <= index < depth:
+                raise ValueError(f'lora.blocks: {block} is not a block of this encoder '
+                                 f'(0..{depth - 1}, or -{depth}..-1 from the end)')
+            chosen.append(index)
+        return tuple(sorted(set(chosen)))
 
     def _add_lora(self, rank: int = 4, alpha: Optional[float] = None,
                   dropout: float = 0.0,
-                  targets: Sequence[str] = ('attn.qkv:q', 'attn.qkv:v')) -> None:
-        for block in self.blocks:
-            inject_lora(block, targets, rank, alpha, dropout)
+                  targets: Sequence[str] = ('attn.qkv:q', 'attn.qkv:v'),
+                  blocks: Optional[Sequence[int]] = None) -> None:
+        for index in self._lora_blocks(blocks):
+            inject_lora(self.blocks[index], targets, rank, alpha, dropout)
 
     def lora_parameters(self) -> List[nn.Parameter]:
         return [p for name, p in self.named_parameters() if '.lora_' in name]

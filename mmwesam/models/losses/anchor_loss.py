@@ -27,6 +27,6 @@ class AnchorLoss(nn.Module):
                 anchor_logits: torch.Tensor) -> torch.Tensor:
         """All inputs (N, h, w) logits on the same grid; the anchor carries no gradient."""
         target = (anchor_logits.detach() > 0).flatten(1).float()
-        loss = self.student_weight * self.dice(student_logits.flatten(1), target) \
-            + self.teacher_weight * self.dice(teacher_logits.flatten(1), target)
+        loss = self.student_weight * self.dice(student_logits.flatten(1).float(), target) \
+            + self.teacher_weight * self.dice(teacher_logits.flatten(1).float(), target)
         return self.loss_weight * loss

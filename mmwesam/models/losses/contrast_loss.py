@@ -51,6 +51,14 @@ class InstanceContrastLoss(nn.Module):
                 ) -> Optional[torch.Tensor]:
         if teacher_mask_logits.shape[0] < 2:
             return None
+        # in fp32 also under autocast: bf16 logits / temperature would round to ~1 %
+        with torch.autocast(teacher_embedding.device.type, enabled=False):
+            return self._info_nce(teacher_embedding.float(), anchor_embedding.float(),
+                                  teacher_mask_logits, anchor_mask_logits)
+
+    def _info_nce(self, teacher_embedding: torch.Tensor, anchor_embedding: torch.Tensor,
+                  teacher_mask_logits: torch.Tensor, anchor_mask_logits: torch.Tensor
+                  ) -> torch.Tensor:
         teacher = F.normalize(mask_pooled_features(
             teacher_embedding, teacher_mask_logits, self.mask_threshold), dim=1)
         with torch.no_grad():

@@ -21,10 +21,15 @@ class LoRALinear(nn.Linear):
     Args:
         slices: named output slices to adapt, e.g. ``{'q': (0, 768), 'v': (1536, 2304)}``;
             ``{'all': (0, out_features)}`` adapts the whole output.
+        merge_in_eval: in eval mode without autograd (prediction), run one linear layer
+            with ``weight + scale * B A`` instead of the layer plus the low-rank branch:
+            fewer, larger matmuls, and the same values up to float summation order
+            (bit-equal while B is zero, as in a fresh layer).
     """
 
     def __init__(self, linear: nn.Linear, slices: Dict[str, Tuple[int, int]], rank: int,
-                 alpha: Optional[float] = None, dropout: float = 0.0) -> None:
+                 alpha: Optional[float] = None, dropout: float = 0.0,
+                 merge_in_eval: bool = False) -> None:
         super().__init__(linear.in_features, linear.out_features, linear.bias is not None,
                          device=linear.weight.device, dtype=linear.weight.dtype)
         self.weight = linear.weight
@@ -41,6 +46,7 @@ class LoRALinear(nn.Linear):
                                                                                rank)))
         self.lora_enabled = True
         self.merged = False
+        self.merge_in_eval = merge_in_eval
 
     def delta_weight(self) -> torch.Tensor:
         """The dense update ``scale * B A`` laid out like ``weight``."""
@@ -56,9 +62,12 @@ class LoRALinear(nn.Linear):
                 raise RuntimeError('the low-rank update is merged into the weight and '
                                    'cannot be switched off; unmerge() first')
             return F.linear(x, self.weight, self.bias)
-        out = F.linear(x, self.weight, self.bias)
         if not self.lora_enabled:
-            return out
+            return F.linear(x, self.weight, self.bias)
+        if self.merge_in_eval and not self.training and not torch.is_grad_enabled():
+            # the weight is not changed in place: repeated evaluation cannot drift
+            return F.linear(x, self.weight + self.delta_weight(), self.bias)
+        out = F.linear(x, self.weight, self.bias)
         x = self.lora_dropout(x)
         updates = []
         for name, (start, end) in self.slices.items():

@@ -1,16 +1,17 @@
 """PromptableSAM: SAM as an MMEngine model (predict with prompts, supervised loss)."""
 import math
 import re
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from mmdet.structures import DetDataSample
-from mmengine.model import BaseModel
 from mmengine.structures import InstanceData
+from torch.utils.checkpoint import checkpoint
 
 from mmwesam.registry import MODELS
+from .base import FiniteLossModel
 
 # prompt type -> the prompt fields (of GeneratePrompts) that SAM is given
 PROMPT_TYPES: Dict[str, Tuple[str, ...]] = {
@@ -32,7 +33,7 @@ def _masks_tensor(masks, device: torch.device) -> torch.Tensor:
 
 
 @MODELS.register_module()
-class PromptableSAM(BaseModel):
+class PromptableSAM(FiniteLossModel):
     """SAM (image encoder + prompt head) driven by the prompts in each data sample.
 
     Args:
@@ -54,6 +55,13 @@ class PromptableSAM(BaseModel):
             pixels) but it caps accuracy: on the synthetic source test set, masks that
             match such targets exactly reach only 86.5 mIoU per instance (94.9 for the
             best low-res logits), so a source model trained this way stalls near 84.
+        loss_chunk_size: at ``loss_resolution='image'`` every prompt's logits are
+            upsampled to the image and compared there; with this set, the losses of
+            that many prompts at a time are computed and, in training, recomputed in
+            backward (non-reentrant checkpointing), so only the low-res logits stay in
+            the autograd graph and 40 prompts cost about what 10 do. ``None``: all
+            prompts at once, nothing recomputed. Exact up to float summation order
+            (every loss is a mean over instances, combined with weights n_chunk / n).
         trainable: regexes of parameter names that train; all others are frozen.
             ``None`` trains everything. Default: the low-rank factors only.
         loss_focal, loss_dice, loss_iou: supervised losses (mmdet's FocalLoss, DiceLoss
@@ -68,6 +76,7 @@ class PromptableSAM(BaseModel):
                  test_prompt_type: Optional[str] = None, multimask_output: bool = False,
                  mask_prompt_logit: float = 20.0,
                  loss_resolution: str = 'image',
+                 loss_chunk_size: Optional[int] = None,
                  trainable: Optional[Sequence[str]] = (r'\.lora_',),
                  loss_focal: dict = dict(type='mmdet.FocalLoss', use_sigmoid=True,
                                          gamma=2.0, alpha=0.25, loss_weight=20.0),
@@ -97,6 +106,10 @@ class PromptableSAM(BaseModel):
             raise ValueError(f"loss_resolution must be 'image' or 'low_res', got "
                              f'{loss_resolution!r}')
         self.loss_resolution = loss_resolution
+        if loss_chunk_size is not None and int(loss_chunk_size) < 1:
+            raise ValueError(f'loss_chunk_size must be a positive number of prompts or '
+                             f'None, got {loss_chunk_size!r}')
+        self.loss_chunk_size = loss_chunk_size
         self.loss_focal = MODELS.build(loss_focal)
         self.loss_dice = MODELS.build(loss_dice)
         self.loss_iou = MODELS.build(loss_iou)
@@ -187,6 +200,10 @@ class PromptableSAM(BaseModel):
         logits = F.interpolate(low_res_logits, (self.image_size, self.image_size),
                                mode='bilinear', align_corners=False)
         logits = logits[..., :height, :width]
+        if tuple(logits.shape[-2:]) == tuple(sample.metainfo['ori_shape']):
+            # a bilinear resize to the same size (align_corners=False) samples every
+            # pixel at its own centre: the identity, skipped
+            return logits
         return F.interpolate(logits, sample.metainfo['ori_shape'], mode='bilinear',
                              align_corners=False)
 
@@ -203,7 +220,8 @@ class PromptableSAM(BaseModel):
     def mask_losses(self, logits: torch.Tensor, iou_pred: torch.Tensor,
                     targets: torch.Tensor) -> Dict[str, torch.Tensor]:
         """20 x focal + dice + IoU MSE of (N, h, w) logits against binary targets."""
-        flat_logits = logits.flatten(1)
+        flat_logits = logits.flatten(1).float()
+        iou_pred = iou_pred.float()
         flat_targets = targets.flatten(1).float()
         with torch.no_grad():
             pred = flat_logits > 0
@@ -215,6 +233,30 @@ class PromptableSAM(BaseModel):
             loss_focal=self.loss_focal(flat_logits, flat_targets),
             loss_dice=self.loss_dice(flat_logits, flat_targets),
             loss_iou=self.loss_iou(iou_pred, true_iou))
+
+    def chunked_instance_losses(self, compute: Callable[..., Dict[str, torch.Tensor]],
+                                *per_instance: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """``compute(*per_instance)`` (a dict of means over instances) in prompt chunks.
+
+        Each tensor's first dimension is the instance; every chunk's means are weighted
+        by its share of the instances, which gives the means over all of them. In
+        training each chunk is recomputed in backward (see ``loss_chunk_size``).
+        """
+        num = per_instance[0].shape[0]
+        size = self.loss_chunk_size
+        if size is None or num <= size:
+            return compute(*per_instance)
+        totals: Dict[str, torch.Tensor] = {}
+        for start in range(0, num, size):
+            part = [t[start:start + size] for t in per_instance]
+            if torch.is_grad_enabled():
+                values = checkpoint(compute, *part, use_reentrant=False)
+            else:
+                values = compute(*part)
+            share = part[0].shape[0] / num
+            for key, value in values.items():
+                totals[key] = totals.get(key, 0) + value * share
+        return totals
 
     def _crop_low_res(self, logits: torch.Tensor, sample: DetDataSample) -> torch.Tensor:
         height, width = self._low_res_valid_shape(sample)
@@ -228,6 +270,8 @@ class PromptableSAM(BaseModel):
         ``gt_instances.masks`` and of the predicted masks), reached by the prediction's
         own resizing (:meth:`postprocess_masks`); else the valid part of the low-res grid.
         """
+        # losses in fp32, also under bf16 / fp16 autocast
+        low_res_logits = low_res_logits.float()
         if self.loss_resolution == 'low_res':
             return self._crop_low_res(low_res_logits, sample)
         return self.postprocess_masks(low_res_logits[:, None], sample)[:, 0]
@@ -254,9 +298,14 @@ class PromptableSAM(BaseModel):
                 continue
             prompts = self.get_prompts(sample, self.train_prompt_type())
             logits, iou_pred = self.decode(embedding, prompts)
-            logits = self.loss_logits(logits[:, 0], sample)
             targets = self.loss_targets(sample.gt_instances.masks, sample)
-            for key, value in self.mask_losses(logits, iou_pred[:, 0], targets).items():
+
+            def compute(low_res, iou, target, sample=sample):
+                return self.mask_losses(self.loss_logits(low_res, sample), iou, target)
+
+            losses = self.chunked_instance_losses(compute, logits[:, 0], iou_pred[:, 0],
+                                                  targets)
+            for key, value in losses.items():
                 totals[key] = totals.get(key, 0) + value
             counted += 1
         if counted == 0:  # keep a graph so that every rank still steps
@@ -288,7 +337,7 @@ class PromptableSAM(BaseModel):
             part = self.postprocess_masks(logits[start:start + chunk], sample)
             masks[start:start + chunk] = (part[:, 0] > 0).cpu()
         result.masks = masks
-        result.scores = scores.cpu()
+        result.scores = scores.float().cpu()  # numpy has no bf16
         if 'labels' in sample.gt_instances:  # prompt i answers instance i (for drawing)
             result.labels = sample.gt_instances.labels.cpu()
         return result

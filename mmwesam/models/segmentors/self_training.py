@@ -1,15 +1,16 @@
 """WeSAM: anchor / teacher / student self-training of a PromptableSAM."""
 import copy
 from contextlib import contextmanager, nullcontext
+from functools import partial
 from typing import Dict, Iterator, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 from mmdet.models.utils import reweight_loss_dict
 from mmdet.structures import DetDataSample
-from mmengine.model import BaseModel
 
 from mmwesam.registry import MODELS
+from .base import FiniteLossModel
 from .sam import PromptableSAM, SampleList
 
 
@@ -28,7 +29,7 @@ def split_branches(inputs: dict,
 
 
 @MODELS.register_module()
-class SelfTrainingTeacher(BaseModel):
+class SelfTrainingTeacher(FiniteLossModel):
     """Source-free self-training of SAM with an anchor (WeSAM, CVPR 2024).
 
     Per image, with the same prompts in all three branches:
@@ -54,6 +55,10 @@ class SelfTrainingTeacher(BaseModel):
         ema_teacher: keep a separate teacher updated by EMA instead of sharing weights.
         prompt_generator: e.g. ``GridPromptGenerator`` for prompt-free adaptation:
             the anchor finds the prompts, the weak labels are not used.
+        share_frozen_prefix: with late LoRA (the first encoder blocks frozen and
+            without a low-rank branch), run those blocks on the weak view once and
+            give their output to both the anchor and the teacher. Exact: the anchor's
+            embeddings are bit-equal to the source model's.
     """
 
     def __init__(self, segmentor: dict, data_preprocessor: Optional[dict] = None,
@@ -62,6 +67,7 @@ class SelfTrainingTeacher(BaseModel):
                                                       temperature=0.3),
                  self_training_weight: float = 1.0, ema_teacher: bool = False,
                  prompt_generator: Optional[dict] = None,
+                 share_frozen_prefix: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         segmentor = copy.deepcopy(segmentor)
         if data_preprocessor is None:
@@ -73,6 +79,7 @@ class SelfTrainingTeacher(BaseModel):
         self.loss_contrast = MODELS.build(loss_contrast) if loss_contrast else None
         self.self_training_weight = self_training_weight
         self.prompt_generator = MODELS.build(prompt_generator) if prompt_generator else None
+        self.share_frozen_prefix = share_frozen_prefix
 
         # Frozen source values of exactly the parameters that change besides LoRA.
         self.changed_parameter_names: List[str] = [
@@ -143,6 +150,14 @@ class SelfTrainingTeacher(BaseModel):
         self.refresh_source_copies()
 
     # ----------------------------------------------------------------- losses
+    def shared_prefix_depth(self) -> int:
+        """Encoder blocks whose weak-view output the anchor and teacher can share."""
+        backbone = self.segmentor.backbone
+        if not self.share_frozen_prefix or self.ema_segmentor is not None or \
+                not hasattr(backbone, 'frozen_prefix_depth'):
+            return 0
+        return backbone.frozen_prefix_depth()
+
     def anchor_prompts(self, samples: List[DetDataSample],
                        prompts: List[Optional[Dict[str, torch.Tensor]]]
                        ) -> List[Optional[Dict[str, torch.Tensor]]]:
@@ -150,14 +165,42 @@ class SelfTrainingTeacher(BaseModel):
         student's (one prompt for all three branches)."""
         return prompts
 
+    def instance_losses(self, student_logits: torch.Tensor, student_iou: torch.Tensor,
+                        teacher_logits: torch.Tensor, anchor_logits: torch.Tensor,
+                        sample: DetDataSample) -> Dict[str, torch.Tensor]:
+        """Self-training and anchor terms of some prompts of one image (means over them).
+
+        All logits are the decoder's low-res (N, h, w); they are compared at the
+        segmentor's loss resolution (see ``PromptableSAM.loss_logits``).
+        """
+        seg = self.segmentor
+        teacher_crop = seg.loss_logits(teacher_logits, sample)
+        student_crop = seg.loss_logits(student_logits, sample)
+        pseudo_labels = teacher_crop.detach() > 0
+        losses = reweight_loss_dict(
+            seg.mask_losses(student_crop, student_iou, pseudo_labels),
+            self.self_training_weight)
+        # loss_focal -> loss_st_focal: mmdet's rename_loss_dict only prefixes
+        results = {key.replace('loss_', 'loss_st_'): value for key, value in losses.items()}
+        if self.loss_anchor is not None:
+            results['loss_anchor'] = self.loss_anchor(
+                student_crop, teacher_crop, seg.loss_logits(anchor_logits, sample))
+        return results
+
     def loss(self, inputs: dict, data_samples: dict) -> Dict[str, torch.Tensor]:
         weak, strong, weak_samples, strong_samples = split_branches(inputs, data_samples)
         seg = self.segmentor
         batch = len(weak_samples)
 
+        depth = self.shared_prefix_depth()
+        if depth:  # late LoRA: the frozen first blocks run once on the weak view
+            with torch.no_grad():
+                weak_tokens = seg.backbone.forward_prefix(weak, depth)
+
         # 1. Anchor first (see source_model): source masks, and prompts if prompt-free.
         with self.source_model():
-            anchor_embeddings = seg.extract_feat(weak)
+            anchor_embeddings = seg.backbone.forward_from(weak_tokens, depth) if depth \
+                else seg.extract_feat(weak)
             if self.prompt_generator is not None:
                 for index in range(batch):
                     found = self.prompt_generator(seg, anchor_embeddings[index],
@@ -172,7 +215,13 @@ class SelfTrainingTeacher(BaseModel):
                              if prompts[i] is not None else None for i in range(batch)]
 
         # 2. Teacher on the weak view, student on the strong view.
-        if self.ema_segmentor is None:
+        if depth:
+            with torch.no_grad():
+                strong_tokens = seg.backbone.forward_prefix(strong, depth)
+            embeddings = seg.backbone.forward_from(torch.cat([weak_tokens, strong_tokens]),
+                                                   depth)
+            teacher_embeddings, student_embeddings = embeddings[:batch], embeddings[batch:]
+        elif self.ema_segmentor is None:
             embeddings = seg.extract_feat(torch.cat([weak, strong]))
             teacher_embeddings, student_embeddings = embeddings[:batch], embeddings[batch:]
         else:
@@ -188,22 +237,11 @@ class SelfTrainingTeacher(BaseModel):
             sample = weak_samples[i]
             teacher_logits, _ = self.teacher.decode(teacher_embeddings[i], prompts[i])
             student_logits, student_iou = seg.decode(student_embeddings[i], prompts[i])
-            # all three at the segmentor's loss resolution (see PromptableSAM)
-            teacher_crop = seg.loss_logits(teacher_logits[:, 0], sample)
-            student_crop = seg.loss_logits(student_logits[:, 0], sample)
-            anchor_crop = seg.loss_logits(anchor_logits[i], sample)
-
-            pseudo_labels = teacher_crop.detach() > 0
-            losses = reweight_loss_dict(
-                seg.mask_losses(student_crop, student_iou[:, 0], pseudo_labels),
-                self.self_training_weight)
+            losses = seg.chunked_instance_losses(
+                partial(self.instance_losses, sample=sample), student_logits[:, 0],
+                student_iou[:, 0], teacher_logits[:, 0], anchor_logits[i])
             for key, value in losses.items():
-                # loss_focal -> loss_st_focal: mmdet's rename_loss_dict only prefixes
-                name = key.replace('loss_', 'loss_st_')
-                totals[name] = totals.get(name, 0) + value
-            if self.loss_anchor is not None:
-                totals['loss_anchor'] = totals.get('loss_anchor', 0) + self.loss_anchor(
-                    student_crop, teacher_crop, anchor_crop)
+                totals[key] = totals.get(key, 0) + value
             if self.loss_contrast is not None:
                 term = self.loss_contrast(teacher_embeddings[i], anchor_embeddings[i],
                                           teacher_logits[:, 0], anchor_logits[i])

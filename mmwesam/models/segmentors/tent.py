@@ -2,14 +2,14 @@
 from typing import Dict, Optional, Sequence
 
 import torch
-from mmengine.model import BaseModel
 
 from mmwesam.registry import MODELS
+from .base import FiniteLossModel
 from .sam import PromptableSAM, SampleList
 
 
 @MODELS.register_module()
-class EntropyMinimization(BaseModel):
+class EntropyMinimization(FiniteLossModel):
     """TENT (Wang et al., ICLR 2021) as a baseline: no labels, no teacher.
 
     The loss is the mean binary entropy of the prompted masks of each (unaugmented)

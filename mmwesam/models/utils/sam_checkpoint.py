@@ -1,5 +1,6 @@
 """Read official SAM checkpoints and mmwesam checkpoints; write the official layout."""
 import os.path as osp
+import pickle
 import re
 from typing import Dict, Iterable, List, Optional
 
@@ -24,7 +25,26 @@ def read_checkpoint(filename: str) -> Dict[str, torch.Tensor]:
         raise FileNotFoundError(f'checkpoint file not found: {filename}')
     from mmwesam.engine.torch_load_compat import allow_mmengine_checkpoints
     allow_mmengine_checkpoints()
-    checkpoint = torch.load(filename, map_location='cpu', weights_only=True)
+    if osp.getsize(filename) == 0:
+        raise CheckpointMismatchError(f'{filename}: the file is empty (0 bytes); a save '
+                                      'or download was interrupted')
+    try:
+        checkpoint = torch.load(filename, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as error:
+        # torch suggests weights_only=False, i.e. running the file's code: not for a
+        # file we cannot vouch for
+        detail = next((line.strip() for line in str(error).splitlines()
+                       if 'Unsupported' in line or 'invalid load key' in line),
+                      'it holds objects other than tensors')
+        detail = detail.split(' was not an allowed global')[0]  # not torch's advice
+        raise CheckpointMismatchError(
+            f'{filename}: not a file of tensors that loads safely (weights_only=True): '
+            f'{detail[:200]}. An official SAM file or a checkpoint of tools/train.py '
+            'loads; this one is of another kind or corrupt') from None
+    except (RuntimeError, EOFError, ValueError, OSError) as error:
+        raise CheckpointMismatchError(
+            f'{filename}: not a readable PyTorch checkpoint (truncated or corrupt?): '
+            f'{_first_line(error)}') from None
     if not isinstance(checkpoint, dict):
         raise CheckpointMismatchError(
             f'{filename}: expected a dict of tensors or an mmengine checkpoint, got '
@@ -115,3 +135,8 @@ def to_official_state_dict(segmentor: nn.Module) -> Dict[str, torch.Tensor]:
     for key, value in segmentor.head.mask_decoder.state_dict().items():
         state['mask_decoder.' + key] = value.detach().clone()
     return state
+
+
+def _first_line(error: BaseException) -> str:
+    """The first line of an exception's message (its type if it has none)."""
+    return (str(error).splitlines() or [type(error).__name__])[0][:200]

@@ -66,6 +66,8 @@ ABLATIONS: Dict[str, tuple] = {
     'wesam_anchor0p3': ('ablations/wesam-anchor0p3_tiny-p4_box_60it_synthetic.py', True),
     # the step beyond that grid's lower edge (0.1 won there)
     'wesam_anchor0p03': ('ablations/wesam-anchor0p03_tiny-p4_box_60it_synthetic.py', True),
+    # the low-rank branch on the last half of the blocks only (wesam-lowmem-late_* configs)
+    'wesam_late_lora': ('ablations/wesam-late-lora_tiny-p4_box_60it_synthetic.py', True),
     # diagnostics: WeSAM with the anchor decoding another prompt kind than teacher and
     # student (CrossPromptAnchorSelfTraining); not comparable with the methods
     'diag_box_anchor': ('diagnostics/diag-box-anchor_tiny-p4_box_60it_synthetic.py', True),

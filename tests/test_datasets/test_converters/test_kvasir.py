@@ -1,5 +1,6 @@
 """Kvasir-SEG: JPEG masks, one instance per box of kavsir_bboxes.json, 5:1 split."""
 import json
+import os
 import os.path as osp
 
 import numpy as np
@@ -88,3 +89,17 @@ def test_box_instances_overlap_and_outside():
     assert counter.instances == {'box without foreground': 1}
     assert counter.oddities == {'boxes overlap on foreground (shared pixels)': 1,
                                 'foreground outside every box': 1}
+
+
+def test_a_conversion_that_finds_no_instances_fails(tmp_path):
+    """Masks in the wrong folder: every image is skipped. The converter exits non-zero,
+    naming the split and why, and writes no (empty) json."""
+    root = str(tmp_path / 'kvasir')
+    make_kvasir(root)
+    os.rename(osp.join(root, 'masks'), osp.join(root, 'masks_elsewhere'))
+    os.makedirs(osp.join(root, 'masks'))
+    proc = run_cli('kvasir', root, check=False)
+    assert proc.returncode != 0
+    assert 'no instances in the adapt and test split(s)' in proc.stderr
+    assert 'missing mask' in proc.stderr
+    assert not osp.exists(osp.join(root, 'annotations', 'instances_test.json'))

@@ -232,3 +232,63 @@ def test_only_lora_trains_in_promptable_sam_by_default():
     frozen = [n for n, p in model.named_parameters() if not p.requires_grad]
     assert frozen and not [n for n in frozen if '.lora_' in n]
     assert any(n.startswith('head.mask_decoder.') for n in frozen)
+
+
+def test_merge_in_eval_predicts_with_folded_weights(image):
+    """Eval without autograd runs W + BA in one matmul; training and the weights stay."""
+    model = _lora_vit()
+    _randomise(model)
+    layers = list(lora_modules(model))
+    weights = [m.weight.detach().clone() for m in layers]
+    with torch.no_grad():
+        for layer in layers:
+            layer.merge_in_eval = False
+        branch = model(image)
+        for layer in layers:
+            layer.merge_in_eval = True
+        folded = model(image)
+    assert not torch.equal(folded, branch)  # really another computation
+    torch.testing.assert_close(folded, branch, atol=1e-5, rtol=1e-5)
+    assert all(torch.equal(m.weight, w) for m, w in zip(layers, weights))
+    # with autograd on (training, or a gradient through eval) the branch is used
+    model.train()
+    out = model(image)
+    out.sum().backward()
+    assert all(m.lora_B_q.grad is not None for m in layers)
+
+
+def test_merge_lora_in_eval_is_a_config_field(image):
+    on = _lora_vit()
+    assert all(m.merge_in_eval for m in lora_modules(on))
+    torch.manual_seed(0)
+    off = LoRAViT(arch=ARCH, lora=dict(rank=2), merge_lora_in_eval=False, **KWARGS)
+    assert not any(m.merge_in_eval for m in lora_modules(off))
+    # a fresh branch (B = 0) folds to exactly the source weight: bit-equal outputs
+    off.load_state_dict(on.state_dict())
+    with torch.no_grad():
+        assert torch.equal(on.eval()(image), off.eval()(image))
+
+
+def test_late_lora_blocks_and_frozen_prefix():
+    arch = dict(embed_dim=32, depth=4, num_heads=2, global_attn_indexes=(1, 3))
+    torch.manual_seed(0)
+    model = LoRAViT(arch=arch, lora=dict(rank=2, blocks=[-2, 3]), **KWARGS)
+    adapted = [i for i, block in enumerate(model.blocks)
+               if next(lora_modules(block), None) is not None]
+    assert adapted == [2, 3]
+    for param in model.parameters():
+        param.requires_grad = False
+    assert model.frozen_prefix_depth() == 2
+    model.blocks[1].norm1.weight.requires_grad = True  # something trains in block 1
+    assert model.frozen_prefix_depth() == 1
+    model.patch_embed.proj.weight.requires_grad = True
+    assert model.frozen_prefix_depth() == 0
+    # the split forward is the forward
+    image = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        whole = model(image)
+        for depth in range(5):
+            assert torch.equal(model.forward_from(model.forward_prefix(image, depth), depth),
+                               whole)
+    with pytest.raises(ValueError, match='lora.blocks'):
+        LoRAViT(arch=arch, lora=dict(rank=2, blocks=[4]), **KWARGS)

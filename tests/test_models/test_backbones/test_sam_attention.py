@@ -1,10 +1,12 @@
 """The fused encoder attention equals segment_anything's eager one (outputs, masks' inputs,
 LoRA gradients), windowed and global, square or not, with and without padding; block
-checkpointing changes no gradient."""
+checkpointing (all recomputed, or the attention kept) changes no gradient."""
 import pytest
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from mmwesam.models.backbones import LoRAViT
+from mmwesam.models.backbones.lora_vit import _ATTENTION_OPS
 from mmwesam.models.backbones.sam_attention import (SAMAttention, fused_rel_pos_attention,
                                                     use_attention_impl)
 from mmwesam.utils.sam_import import import_sam_modeling
@@ -75,27 +77,56 @@ def test_fused_encoder_equals_eager_encoder_outputs_and_lora_grads(img_size, win
         assert relative <= 1e-3, (name, relative)
 
 
+class _CountAttention(TorchDispatchMode):
+    """Counts the attention kernel's forward calls (the recomputations in backward)."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func in _ATTENTION_OPS:
+            self.calls += 1
+        return func(*args, **(kwargs or {}))
+
+
 def test_checkpointed_blocks_give_identical_gradients():
     arch = dict(embed_dim=32, depth=3, num_heads=2, global_attn_indexes=(1, ))
-    grads = {}
-    for blocks in (False, True, (0, 2)):
+    grads, recomputed = {}, {}
+    for blocks, policy in ((False, 'all'), (True, 'all'), ((0, 2), 'all'),
+                           (True, 'keep_attention')):
         torch.manual_seed(0)
         encoder = _randomised(LoRAViT(arch=arch, img_size=64, patch_size=8, out_chans=16,
-                                      window_size=4, lora=LORA, checkpoint_blocks=blocks))
+                                      window_size=4, lora=LORA, checkpoint_blocks=blocks,
+                                      checkpoint_policy=policy))
         # a frozen encoder but for LoRA: the first block's input has no grad, the case in
         # which reentrant checkpointing would drop the LoRA gradients
         for name, param in encoder.named_parameters():
             param.requires_grad_('.lora_' in name)
         image = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(3))
-        encoder(image).square().sum().backward()
-        grads[str(blocks)] = {n: p.grad.clone() for n, p in encoder.named_parameters()
-                              if p.requires_grad}
-    plain = grads['False']
+        loss = encoder(image).square().sum()
+        with _CountAttention() as counter:
+            loss.backward()
+        key = f'{blocks}/{policy}'
+        recomputed[key] = counter.calls
+        grads[key] = {n: p.grad.clone() for n, p in encoder.named_parameters()
+                      if p.requires_grad}
+    plain = grads['False/all']
     assert all(g.abs().sum() > 0 for g in plain.values())
-    for other in ('True', '(0, 2)'):
+    for other in ('True/all', '(0, 2)/all', 'True/keep_attention'):
         assert set(grads[other]) == set(plain)
         for name, grad in plain.items():
             torch.testing.assert_close(grads[other][name], grad, rtol=0, atol=1e-7)
+    # every checkpointed block reruns its attention in backward, unless it is kept
+    assert recomputed == {'False/all': 0, 'True/all': 3, '(0, 2)/all': 2,
+                          'True/keep_attention': 0}
+
+
+def test_checkpoint_policy_is_checked():
+    with pytest.raises(ValueError, match='checkpoint_policy'):
+        LoRAViT(arch=dict(embed_dim=32, depth=3, num_heads=2, global_attn_indexes=(1, )),
+                img_size=64, patch_size=8, out_chans=16, window_size=4, lora=LORA,
+                checkpoint_policy='some')
 
 
 def test_checkpoint_blocks_out_of_range_is_named():

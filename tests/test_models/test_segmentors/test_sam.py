@@ -103,6 +103,11 @@ def test_postprocess_equals_segment_anything(model):
     theirs = import_sam_modeling().Sam.postprocess_masks(fake, low_res, (96, 128), (90, 120))
     assert ours.shape == (3, 1, 90, 120)
     assert torch.equal(ours, theirs)
+    # an image that needed no resize: the skipped same-size resize changes nothing
+    same = _sample(ori=(96, 128), img_shape=(96, 128), scale=(1.0, 1.0))
+    assert torch.equal(model.postprocess_masks(low_res, same),
+                       import_sam_modeling().Sam.postprocess_masks(fake, low_res, (96, 128),
+                                                                   (96, 128)))
     # a left/right split of the valid region stays a left/right split of the image
     split = torch.full((1, 1, 64, 64), -5.0)
     split[..., :32] = 5.0
@@ -307,3 +312,33 @@ def test_trainable_patterns():
     decoder = _build(trainable=(r'^head\.mask_decoder\.', ))
     names = decoder.trainable_parameter_names()
     assert names and all(n.startswith('head.mask_decoder.') for n in names)
+
+
+@pytest.mark.parametrize('chunk', [1, 2])
+def test_chunked_losses_equal_the_plain_losses_and_gradients(batch, chunk):
+    """loss_chunk_size splits the image-resolution losses by prompt (recomputed in
+    backward): the same values and LoRA gradients as all prompts at once."""
+    results = []
+    for size in (None, chunk):
+        model = _build(seed=1, loss_chunk_size=size).train()
+        with torch.no_grad():  # a non-zero B, so that every factor gets a gradient
+            for name, param in model.named_parameters():
+                if '.lora_B' in name:
+                    param.normal_(0, 0.05, generator=torch.Generator().manual_seed(2))
+        losses = model(**_preprocessed(model, batch), mode='loss')
+        sum(losses.values()).backward()
+        grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+        results.append((losses, grads))
+    (plain, plain_grads), (chunked, chunked_grads) = results
+    assert set(plain) == set(chunked)
+    for key in plain:
+        torch.testing.assert_close(chunked[key], plain[key], rtol=1e-5, atol=1e-7)
+    assert plain_grads.keys() == chunked_grads.keys() and plain_grads
+    for name in plain_grads:
+        torch.testing.assert_close(chunked_grads[name], plain_grads[name], rtol=1e-3,
+                                   atol=1e-6)
+
+
+def test_loss_chunk_size_must_be_positive():
+    with pytest.raises(ValueError, match='loss_chunk_size'):
+        _build(loss_chunk_size=0)

@@ -1,5 +1,6 @@
 """WeSAM's SelfTrainingTeacher on a tiny SAM: anchor = source, shared teacher/student,
-only the configured parameters adapt, no GT mask in the loss, degenerate inputs."""
+only the configured parameters adapt, no GT mask in the loss, degenerate inputs, and
+the memory options (chunked losses, late LoRA's shared prefix) are exact."""
 import copy
 import random
 
@@ -350,3 +351,67 @@ def test_ema_teacher_gives_pseudo_labels_without_gradient(checkpoint, batch):
                 param.normal_(0, 0.5)
     moved = losses_of(model, batch)
     assert not torch.equal(moved['loss_st_dice'], losses['loss_st_dice'])
+
+
+# ------------------------------------- memory options: exact (docs/en/design.md, Memory)
+LATE_LORA = dict(backbone=dict(lora=dict(blocks=[3, 4, 5])))
+
+
+def _losses_and_grads(model, batch):
+    data = model.data_preprocessor(copy.deepcopy(batch), True)
+    model.train()
+    losses = model(**data, mode='loss')
+    model.zero_grad()
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+    return losses, grads
+
+
+def _assert_close(first, second, grad_rtol=1e-3):
+    (losses_a, grads_a), (losses_b, grads_b) = first, second
+    assert set(losses_a) == set(losses_b)
+    for key in losses_a:
+        torch.testing.assert_close(losses_b[key], losses_a[key], rtol=1e-5, atol=1e-7)
+    assert grads_a and grads_a.keys() == grads_b.keys()
+    for name in grads_a:
+        torch.testing.assert_close(grads_b[name], grads_a[name], rtol=grad_rtol, atol=1e-7)
+
+
+def test_chunked_self_training_losses_are_exact(checkpoint, batch):
+    plain = build_tiny_wesam(checkpoint)
+    adapt(plain, batch, steps=1)  # non-zero B: every LoRA factor gets a gradient
+    chunked = build_tiny_wesam(checkpoint, segmentor=dict(loss_chunk_size=1))
+    chunked.load_state_dict(plain.state_dict())
+    _assert_close(_losses_and_grads(plain, batch), _losses_and_grads(chunked, batch))
+
+
+def test_late_lora_shares_an_exact_frozen_prefix(checkpoint, batch):
+    model = build_tiny_wesam(checkpoint, segmentor=LATE_LORA)
+    assert model.shared_prefix_depth() == 3
+    adapt(model, batch, steps=2)
+    backbone = model.segmentor.backbone
+    weak = model.data_preprocessor(copy.deepcopy(batch), True)['inputs']['weak']
+    # the anchor's embeddings from the shared prefix are bit-equal to the source model's
+    with model.source_model():
+        anchor = backbone.forward_from(backbone.forward_prefix(weak, 3), 3)
+    with torch.no_grad():
+        source = source_sam(checkpoint).extract_feat(weak)
+    assert torch.equal(anchor, source)
+    # and the whole step equals the one that runs every branch from the image
+    separate = copy.deepcopy(model)
+    separate.share_frozen_prefix = False
+    assert separate.shared_prefix_depth() == 0
+    _assert_close(_losses_and_grads(separate, batch), _losses_and_grads(model, batch))
+    # only the adapted blocks have low-rank factors, and only they change
+    names = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert names and all(n.split('.')[3] in ('3', '4', '5') for n in names), names
+
+
+def test_no_prefix_is_shared_when_the_first_blocks_train(checkpoint):
+    full = build_tiny_wesam(checkpoint)  # the paper's LoRA on every block
+    assert full.shared_prefix_depth() == 0
+    layernorm = build_tiny_wesam(checkpoint, segmentor=dict(
+        LATE_LORA, trainable=(r'\.lora_', r'backbone\.blocks\.1\.norm')))
+    assert layernorm.shared_prefix_depth() == 1
+    ema = build_tiny_wesam(checkpoint, segmentor=LATE_LORA, ema_teacher=True)
+    assert ema.shared_prefix_depth() == 0

@@ -183,6 +183,44 @@ def test_read_errors(tmp_path):
         read_checkpoint(str(path))
 
 
+class _NotATensor:
+    """A pickled object that weights_only loading refuses (code would have to run)."""
+
+
+@pytest.mark.parametrize('kind,message', [
+    ('empty', r'empty.pth: the file is empty \(0 bytes\)'),
+    ('truncated', r'truncated.pth: not a readable PyTorch checkpoint'),
+    ('text', r'text.pth: not a (readable PyTorch checkpoint|file of tensors)'),
+    ('object', r'object.pth: not a file of tensors that loads safely'),
+])
+def test_corrupt_or_foreign_files_are_named(tmp_path, kind, message):
+    path = tmp_path / f'{kind}.pth'
+    if kind == 'empty':
+        path.write_bytes(b'')
+    elif kind == 'truncated':
+        torch.save({'image_encoder.x': torch.zeros(1000)}, path)
+        path.write_bytes(path.read_bytes()[:300])
+    elif kind == 'text':
+        path.write_text('<html>404 not found</html>')
+    else:
+        torch.save({'meta': _NotATensor()}, path)
+    with pytest.raises(CheckpointMismatchError, match=message) as error:
+        read_checkpoint(str(path))
+    assert 'weights_only=False' not in str(error.value)  # no advice to run its code
+
+
+def test_resume_problem_names_sam_weights_and_accepts_training_checkpoints(tmp_path):
+    from mmwesam.utils.check_inputs import resume_problem
+    official = tmp_path / 'sam.pth'
+    torch.save(build_official_sam(TINY_ENCODER, TINY_HEAD).state_dict(), official)
+    assert resume_problem(str(official)).startswith('official SAM weights. --resume ')
+    training = tmp_path / 'iter_2.pth'
+    torch.save(dict(meta=dict(iter=2), state_dict={}, optimizer={}), training)
+    assert resume_problem(str(training)) is None
+    (tmp_path / 'empty.pth').write_bytes(b'')
+    assert resume_problem(str(tmp_path / 'empty.pth')).startswith('not a readable')
+
+
 def test_init_cfg_pretrained_loads(tmp_path):
     source = _adapted(seed=9)
     path = tmp_path / 'pretrained.pth'
