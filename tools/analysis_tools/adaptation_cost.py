@@ -1,7 +1,8 @@
 """Cost of WeSAM at real scale: mmwesam's configs against a rebuild of the paper's design.
 
-    python tools/analysis_tools/adaptation_cost.py --grid vit-b      # ViT-B grid (~25 min)
-    python tools/analysis_tools/adaptation_cost.py --grid all        # + options, ViT-L/H, eval
+    python tools/analysis_tools/adaptation_cost.py --grid vit-b      # 256-1024 px x 1-40 prompts
+    python tools/analysis_tools/adaptation_cost.py --grid all        # + options, eval, ViT-L/H
+                                                   # (~50 min on 2 CPU cores)
     python tools/analysis_tools/adaptation_cost.py --cells reference/vit_b/1024/10 \\
         default/vit_b/1024/10                                        # any subset
     python tools/analysis_tools/adaptation_cost.py --list            # every cell name
