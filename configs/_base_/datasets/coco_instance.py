@@ -11,7 +11,7 @@ backend_args = None
 # Prompts of every kind (box, points, polygon) are computed from the GT masks; the
 # model's ``prompt_type`` decides which of them SAM sees.
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadImageAnyDepth', backend_args=backend_args),  # 8 / 16-bit / float files
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='SampleInstances', max_instances=40),
@@ -19,7 +19,7 @@ train_pipeline = [
     dict(type='PackSAMInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadImageAnyDepth', backend_args=backend_args),  # 8 / 16-bit / float files
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     dict(type='SampleInstances', max_instances=None),
     # a fixed seed: the same test prompts in every run (seeded per image id)

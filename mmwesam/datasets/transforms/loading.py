@@ -1,0 +1,78 @@
+"""Image loading for 8-bit, 16-bit and float images (medical and microscopy data)."""
+from typing import Optional
+
+import cv2
+import numpy as np
+from mmcv.transforms import LoadImageFromFile
+from mmengine import fileio
+
+from mmwesam.registry import TRANSFORMS
+
+
+def to_uint8(image: np.ndarray, filename: str = 'the image') -> np.ndarray:
+    """An image of any bit depth as 8 bits, by a fixed rule.
+
+    - uint8: unchanged.
+    - uint16: scaled by the smallest bit depth (8 to 16) that holds its maximum, so
+      12-bit data in a 16-bit PNG (max <= 4095) becomes ``value * 255 / 4095`` and full
+      16-bit data ``value * 255 / 65535``. (OpenCV's 8-bit read keeps the top byte only:
+      12-bit data comes out at most 15, near black.)
+    - float: ``value * 255`` when the maximum is <= 1, else clipped to [0, 255].
+    Anything else, or a float image with NaN / inf, is an error naming the file.
+    """
+    if image.dtype == np.uint8:
+        return image
+    if image.dtype == np.uint16:
+        bits = max(8, int(image.max()).bit_length())
+        return np.round(image.astype(np.float32) * (255.0 / (2**bits - 1))).astype(np.uint8)
+    if np.issubdtype(image.dtype, np.floating):
+        if not np.isfinite(image).all():
+            raise ValueError(f'{filename}: a float image with NaN or inf pixels')
+        scale = 255.0 if image.max() <= 1.0 else 1.0
+        return np.clip(np.round(image * scale), 0, 255).astype(np.uint8)
+    raise ValueError(f'{filename}: images of {image.dtype} pixels are not supported '
+                     '(8-bit, 16-bit or float)')
+
+
+def _as_bgr(image: Optional[np.ndarray]) -> Optional[np.ndarray]:
+    """Grey (H, W) or BGRA as 3-channel BGR; ``None`` stays ``None``."""
+    if image is None:
+        return None
+    if image.ndim == 2:
+        return np.repeat(image[..., None], 3, axis=2)
+    return image[..., :3] if image.shape[2] >= 3 else np.repeat(image[..., :1], 3, axis=2)
+
+
+@TRANSFORMS.register_module()
+class LoadImageAnyDepth(LoadImageFromFile):
+    """mmcv's ``LoadImageFromFile`` that reads the file's own bit depth.
+
+    The image is decoded with OpenCV's ``IMREAD_ANYDEPTH | IMREAD_COLOR`` (3 channels,
+    BGR, EXIF orientation applied, as the ``'color'`` mode does) and brought to 8 bits by
+    :func:`to_uint8`; 8-bit files give exactly what ``LoadImageFromFile`` gives. A file
+    that is not an image is an error naming it.
+    """
+
+    def transform(self, results: dict) -> Optional[dict]:
+        filename = results['img_path']
+        try:
+            data = fileio.get(filename, backend_args=self.backend_args)
+        except Exception:
+            if self.ignore_empty:
+                return None
+            raise
+        buffer = np.frombuffer(data, np.uint8)
+        image = cv2.imdecode(buffer, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR)
+        if image is None:  # OpenCV converts no float TIFF to colour: read it as it is
+            image = _as_bgr(cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED))
+        if image is None:
+            if self.ignore_empty:
+                return None
+            raise ValueError(f'{filename}: not a readable image ({len(data)} bytes)')
+        image = to_uint8(image, filename)
+        if self.to_float32:
+            image = image.astype(np.float32)
+        results['img'] = image
+        results['img_shape'] = image.shape[:2]
+        results['ori_shape'] = image.shape[:2]
+        return results
