@@ -39,8 +39,7 @@ def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = Non
     model = MODELS.build(config.model)
     if checkpoint is not None:
         model.load_sam_checkpoint(checkpoint)
-    elif model.init_cfg or getattr(getattr(model, 'segmentor', None), 'init_cfg', None):
-        # a wrapper (WeSAM, TENT) keeps the checkpoint in its segmentor's init_cfg
+    else:  # the config's init_cfg, also a wrapper's (WeSAM, TENT: in its segmentor)
         model.init_weights()
     model.cfg = config
     return model.to(device).eval()

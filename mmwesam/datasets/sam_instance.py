@@ -131,9 +131,9 @@ class SAMInstanceDataset(CocoDataset):
 
     A broken json is an error naming the file and the annotation
     (:func:`check_coco_instances`); instances that cannot be used are dropped, counted by
-    reason (:data:`DROP_REASONS`, in ``dropped_instances``) and logged once loading ends;
-    an image whose size differs from the json's ``height`` / ``width`` is an error when it
-    is loaded (boxes, polygons and masks are in the json's frame).
+    reason (:data:`DROP_REASONS`, in ``dropped_instances``) and logged once loading ends.
+    An image whose size differs from the json's ``height`` / ``width`` is an error when
+    ``LoadImageAnyDepth`` loads it (boxes, polygons and masks are in the json's frame).
     """
 
     METAINFO = dict(classes=(), palette=None)
@@ -202,23 +202,3 @@ class SAMInstanceDataset(CocoDataset):
                             for reason, count in self.dropped_instances.most_common())
         print_log(f'{self.ann_file}: dropped {dropped} of {self.total_instances} instances: '
                   f'{reasons}', logger='current', level=30)  # WARNING
-
-    def prepare_data(self, idx: int):
-        data = super().prepare_data(idx)
-        if data is None:
-            return None
-        samples = data.get('data_samples') if isinstance(data, dict) else None
-        if samples is None:  # a pipeline that does not pack: the results dict itself
-            loaded = data.get('ori_shape', ()) if isinstance(data, dict) else ()
-        else:
-            sample = next(iter(samples.values())) if isinstance(samples, dict) else samples
-            loaded = sample.metainfo.get('ori_shape', ())
-        loaded = tuple(loaded)[:2]
-        info = self.get_data_info(idx)
-        declared = (info['height'], info['width'])
-        if loaded and loaded != declared:
-            raise ValueError(
-                f'{info["img_path"]} is {loaded[0]} x {loaded[1]} px but {self.ann_file} '
-                f'says height {declared[0]}, width {declared[1]} (image id {info["img_id"]});'
-                ' boxes and masks are in the json\'s frame: fix the json (or the image)')
-        return data

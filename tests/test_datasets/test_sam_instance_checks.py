@@ -140,6 +140,6 @@ def test_json_height_width_that_disagree_with_the_image(valid):
             ann.pop('segmentation')  # the RLE size check would stop it first
             ann['segmentation'] = [[0.0, 0.0, 10.0, 0.0, 10.0, 10.0]]
     dataset, logged = _dropped(root, 'small', _edited(data, edit))
-    with pytest.raises(ValueError, match=r'images/0000.png is 64 x 80 px but .*instances_small'
-                       r'.json says height 32, width 40 \(image id 1\)'):
+    with pytest.raises(ValueError, match=r'images/0000.png is 64 x 80 px but its annotation '
+                       r'file says height 32, width 40 \(image id 1\)'):
         dataset[0]

@@ -398,7 +398,7 @@ def run_cell(cell: str, archs: Dict[str, str], steps: int = 1, device: str = 'cp
     optimizer = torch.optim.Adam(params, lr=1e-4)
     result['parameters'] = sum(p.numel() for p in model.parameters())
     result['trainable'] = sum(p.numel() for p in params)
-    result['weights_mib'] = round(_peak_mib(device))
+    result['peak_after_build_mib'] = round(_peak_mib(device))
     times = []
     for _ in range(steps):
         _sync(device)

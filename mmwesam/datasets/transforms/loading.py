@@ -50,7 +50,8 @@ class LoadImageAnyDepth(LoadImageFromFile):
     The image is decoded with OpenCV's ``IMREAD_ANYDEPTH | IMREAD_COLOR`` (3 channels,
     BGR, EXIF orientation applied, as the ``'color'`` mode does) and brought to 8 bits by
     :func:`to_uint8`; 8-bit files give exactly what ``LoadImageFromFile`` gives. A file
-    that is not an image is an error naming it.
+    that is not an image is an error naming it, and so is an image whose size differs
+    from the ``height`` / ``width`` its data info carries (the json's).
     """
 
     def transform(self, results: dict) -> Optional[dict]:
@@ -70,6 +71,13 @@ class LoadImageAnyDepth(LoadImageFromFile):
                 return None
             raise ValueError(f'{filename}: not a readable image ({len(data)} bytes)')
         image = to_uint8(image, filename)
+        declared = (results.get('height'), results.get('width'))
+        if None not in declared and tuple(image.shape[:2]) != declared:
+            raise ValueError(
+                f'{filename} is {image.shape[0]} x {image.shape[1]} px but its annotation '
+                f'file says height {declared[0]}, width {declared[1]} (image id '
+                f'{results.get("img_id")}); boxes and masks are in the annotation\'s frame: '
+                'fix the json (or the image)')
         if self.to_float32:
             image = image.astype(np.float32)
         results['img'] = image
