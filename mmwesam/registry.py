@@ -13,6 +13,7 @@ from mmdet.registry import MODELS as MMDET_MODELS
 from mmdet.registry import TRANSFORMS as MMDET_TRANSFORMS
 from mmdet.registry import VISBACKENDS as MMDET_VISBACKENDS
 from mmdet.registry import VISUALIZERS as MMDET_VISUALIZERS
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import Registry
 
 MODELS = Registry('model', parent=MMDET_MODELS, locations=['mmwesam.models'])
@@ -31,3 +32,5 @@ VISUALIZERS = Registry(
 LOG_PROCESSORS = Registry(
     'log_processor', parent=MMDET_LOG_PROCESSORS, locations=['mmwesam.engine'])
 VISBACKENDS = Registry('vis_backend', parent=MMDET_VISBACKENDS, locations=['mmwesam.engine'])
+# callables named in configs, e.g. FSDP's auto_wrap_policy (mmdet has no FUNCTIONS)
+FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, locations=['mmwesam.engine'])

@@ -226,7 +226,7 @@ def weak_strong_pipeline(config: str = SYNTHETIC_WESAM_CONFIG):
     from mmengine.config import Config
     from mmengine.dataset import Compose
     pipeline = Config.fromfile(config).train_dataloader.dataset.pipeline
-    assert [t['type'] for t in pipeline[:2]] == ['LoadImageAnyDepth', 'LoadAnnotations']
+    assert [t['type'] for t in pipeline[:2]] == ['LoadImageAnyDepth', 'LoadSAMAnnotations']
     return Compose(pipeline[2:])
 
 
@@ -275,7 +275,7 @@ def torch_threads(count: int):
 def sam_test_pipeline(seed: int = 0) -> List[dict]:
     """The evaluation pipeline of configs/_base_/datasets/coco_instance.py."""
     return [dict(type='LoadImageAnyDepth'),
-            dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+            dict(type='LoadSAMAnnotations', with_bbox=True, with_mask=True),
             dict(type='SampleInstances', max_instances=None),
             dict(type='GeneratePrompts', seed=seed),
             dict(type='PackSAMInputs')]

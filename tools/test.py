@@ -5,6 +5,7 @@ import os
 import os.path as osp
 
 from mmengine.config import DictAction
+from mmengine.dist import get_rank
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
@@ -68,11 +69,12 @@ def main() -> None:
     model = runner.model.module if hasattr(runner.model, 'module') else runner.model
     model.load_sam_checkpoint(args.checkpoint)
     metrics = runner.test()
-    out_file = osp.join(cfg.work_dir, 'test_metrics.json')
-    with open(out_file, 'w') as f:
-        json.dump(dict(config=args.config, checkpoint=args.checkpoint, metrics=metrics), f,
-                  indent=2)
-    print(f'metrics written to {out_file}')
+    if get_rank() == 0:  # every rank has the gathered metrics; one writes them
+        out_file = osp.join(cfg.work_dir, 'test_metrics.json')
+        with open(out_file, 'w') as f:
+            json.dump(dict(config=args.config, checkpoint=args.checkpoint, metrics=metrics),
+                      f, indent=2)
+        print(f'metrics written to {out_file}')
 
 
 if __name__ == '__main__':

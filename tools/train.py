@@ -24,6 +24,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from the given checkpoint, or from the latest one '
                         'in the work dir when no path is given')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the lr linearly with the total batch (GPUs x '
+                        'batch_size) against the config\'s auto_scale_lr.base_batch_size')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. model.prompt_type=point')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -49,6 +52,11 @@ def main() -> None:
                                  loss_scale='dynamic' if args.amp == 'float16' else 1.0)
         if cfg.get('val_cfg') is not None:
             cfg.val_cfg = dict(type='AmpValLoop', dtype=args.amp)
+    if args.auto_scale_lr:
+        if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
+            raise SystemExit(f'mmwesam: --auto-scale-lr needs auto_scale_lr.base_batch_size '
+                             f'in {args.config} (the total batch its lr is for)')
+        cfg.auto_scale_lr.enable = True
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

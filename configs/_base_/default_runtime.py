@@ -10,6 +10,8 @@ default_hooks = dict(
                     save_best='mIoU', rule='greater',
                     backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # logs the instances the pipeline dropped (crowd, empty) or did not sample, per run
+    instance_counts=dict(type='InstanceCountHook'),
     visualization=dict(type='DetVisualizationHook', draw=False))
 
 env_cfg = dict(

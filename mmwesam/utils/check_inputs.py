@@ -1,9 +1,11 @@
 """Check a config's input files before a run, and explain what is missing."""
+import ast
 import os.path as osp
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config, ConfigDict
 
+from .distributed import setup_cpu_distributed
 from .package_files import resolve_config, resolve_shipped_checkpoint
 
 CHECKPOINT_HELP = 'docs/en/get_started.md, section "Checkpoints"'
@@ -74,16 +76,59 @@ def exit_if_missing(problems: List[str], config_path: str) -> None:
         sys.exit(1)
 
 
+def _syntax_error(path: str, seen: Optional[set] = None) -> Optional[str]:
+    """The first syntax error in ``path`` or the ``_base_`` files it names (mmengine parses a
+    copy of each file and reports ``File "<unknown>"``: this names the real one)."""
+    seen = seen if seen is not None else set()
+    if path in seen or not osp.isfile(path):
+        return None
+    seen.add(path)
+    with open(path, encoding='utf-8') as f:
+        source = f.read()
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as error:
+        return f'{path}, line {error.lineno}: {error.msg}'
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == '_base_' for t in node.targets):
+            try:
+                bases = ast.literal_eval(node.value)
+            except ValueError:
+                return None
+            for base in [bases] if isinstance(bases, str) else bases:
+                if isinstance(base, str) and '::' not in base:
+                    found = _syntax_error(osp.normpath(osp.join(osp.dirname(path), base)),
+                                          seen)
+                    if found:
+                        return found
+    return None
+
+
+def read_config(path: str) -> Config:
+    """``Config.fromfile`` whose errors say which file and what: a syntax error with its
+    file and line, a missing ``_base_`` file with the config that names it."""
+    try:
+        return Config.fromfile(path)
+    except SyntaxError as error:
+        where = _syntax_error(path) or f'line {error.lineno}: {error.msg}'
+        raise SystemExit(f'mmwesam: cannot read config {path}: syntax error in {where}')
+    except FileNotFoundError as error:
+        raise SystemExit(f'mmwesam: cannot read config {path}: a file it inherits from '
+                         f'(_base_) is missing: {error.filename}')
+
+
 def load_tool_config(args) -> Config:
     """The config of ``tools/train.py`` / ``tools/test.py``: file (a packaged config when
     the path is not a file here, :func:`resolve_config`), --cfg-options, --launcher, and
-    --work-dir (default ``work_dirs/<config name>``, as in mmdet). A Pretrained checkpoint
+    --work-dir (default ``work_dirs/<config name>``, as in mmdet), and a CPU distributed
+    run's set-up (:func:`setup_cpu_distributed`). A Pretrained checkpoint
     that is not here but ships with the package (the tiny source SAM) is taken from it."""
     try:
         args.config = resolve_config(args.config)
     except FileNotFoundError as error:
         raise SystemExit(f'mmwesam: {error}')
-    cfg = Config.fromfile(args.config)
+    cfg = read_config(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
@@ -93,6 +138,7 @@ def load_tool_config(args) -> Config:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     for init_cfg, _ in _walk_pretrained(cfg.get('model', {}), 'model'):
         init_cfg['checkpoint'] = resolve_shipped_checkpoint(init_cfg['checkpoint'])
+    setup_cpu_distributed(cfg, args.launcher)  # gloo, DDP without device ids; no-op on GPU
     return cfg
 
 

@@ -100,3 +100,13 @@ def test_shape_mismatch_is_an_error():
     with pytest.raises(ValueError, match=r'1\.png: predicted masks \(1, 4, 5\) do not '
                        r'match GT masks \(2, 4, 5\)'):
         metric.process({}, [sample])
+
+
+def test_an_image_scored_twice_is_an_error():
+    # e.g. a padded distributed sampler whose repeats were not dropped: the mean would
+    # weigh that image twice
+    metric = InstanceIoUMetric()
+    metric.process({}, _case())
+    metric.process({}, _case()[1:2])
+    with pytest.raises(ValueError, match=r'scored more than once \(ids \[2\]\)'):
+        metric.compute_metrics(metric.results)

@@ -12,7 +12,7 @@ backend_args = None
 # model's ``prompt_type`` decides which of them SAM sees.
 train_pipeline = [
     dict(type='LoadImageAnyDepth', backend_args=backend_args),  # 8 / 16-bit / float files
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='LoadSAMAnnotations', with_bbox=True, with_mask=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='SampleInstances', max_instances=40),
     dict(type='GeneratePrompts'),
@@ -20,7 +20,7 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadImageAnyDepth', backend_args=backend_args),  # 8 / 16-bit / float files
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='LoadSAMAnnotations', with_bbox=True, with_mask=True),
     dict(type='SampleInstances', max_instances=None),
     # a fixed seed: the same test prompts in every run (seeded per image id)
     dict(type='GeneratePrompts', seed=0),

@@ -21,7 +21,7 @@ strong_pipeline = [
 ]
 weak_strong_train_pipeline = [
     dict(type='LoadImageAnyDepth'),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='LoadSAMAnnotations', with_bbox=True, with_mask=True),
     dict(type='RandomFlip', prob=[0.25, 0.25], direction=['horizontal', 'vertical']),
     dict(type='SampleInstances', max_instances=40),
     dict(type='GeneratePrompts'),

@@ -10,3 +10,6 @@ optim_wrapper = dict(
     clip_grad=None)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=max_iters // 10)]
+# The lr of the method configs is for a total batch of 4 (one process, batch 4).
+# tools/train.py --auto-scale-lr scales it linearly to processes x batch_size.
+auto_scale_lr = dict(enable=False, base_batch_size=4)

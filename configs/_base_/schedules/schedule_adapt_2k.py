@@ -13,3 +13,6 @@ optim_wrapper = dict(
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=250),
 ]
+# The lr above is for a total batch of 1 (the reference: batch 1 on one GPU).
+# tools/train.py --auto-scale-lr scales it linearly to GPUs x batch_size (off by default).
+auto_scale_lr = dict(enable=False, base_batch_size=1)

@@ -24,7 +24,8 @@ class PackSAMInputs(PackDetInputs):
     """
 
     def __init__(self, meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                                  'flip', 'flip_direction', 'num_dropped_instances')
+                                  'flip', 'flip_direction', 'num_dropped_instances',
+                                  'instance_counts')
                  ) -> None:
         super().__init__(meta_keys=meta_keys)
 
@@ -32,6 +33,9 @@ class PackSAMInputs(PackDetInputs):
         if 'gt_ignore_flags' in results and results['gt_ignore_flags'].any():
             raise ValueError('PackSAMInputs got ignored instances; put SampleInstances '
                              'in the pipeline before it')
+        # none is ignored: without the flags mmdet packs the masks as they are, instead of
+        # indexing them with "all of them" (two copies of every mask)
+        results = {k: v for k, v in results.items() if k != 'gt_ignore_flags'}
         packed = super().transform(results)
         instances = packed['data_samples'].gt_instances
         if 'bboxes' in instances and hasattr(instances.bboxes, 'tensor'):

@@ -1,9 +1,12 @@
-"""Image loading for 8-bit, 16-bit and float images (medical and microscopy data)."""
+"""Loading: images of 8-bit, 16-bit and float pixels (medical and microscopy data), and
+annotations whose masks take one byte per instance-pixel."""
 from typing import Optional
 
 import cv2
 import numpy as np
 from mmcv.transforms import LoadImageFromFile
+from mmdet.datasets.transforms import LoadAnnotations
+from mmdet.structures.mask import BitmapMasks
 from mmengine import fileio
 
 from mmwesam.registry import TRANSFORMS
@@ -84,3 +87,37 @@ class LoadImageAnyDepth(LoadImageFromFile):
         results['img_shape'] = image.shape[:2]
         results['ori_shape'] = image.shape[:2]
         return results
+
+
+def wrap_bitmap_masks(masks: np.ndarray) -> BitmapMasks:
+    """``BitmapMasks`` around an (N, H, W) uint8 array, without a copy.
+
+    mmdet's constructor ``np.stack``-copies its input: with hundreds of instances on a
+    large image each copy is another byte per instance-pixel.
+    """
+    if masks.ndim != 3:
+        raise ValueError(f'expected (N, H, W) masks, got shape {masks.shape}')
+    wrapped = BitmapMasks(np.empty((0, *masks.shape[1:]), dtype=np.uint8), *masks.shape[1:])
+    wrapped.masks = masks
+    return wrapped
+
+
+@TRANSFORMS.register_module()
+class LoadSAMAnnotations(LoadAnnotations):
+    """mmdet's ``LoadAnnotations`` whose masks cost one byte per instance-pixel.
+
+    mmdet decodes every instance into its own array and then stacks them (two bytes per
+    instance-pixel at the peak); here each polygon / RLE is decoded into its slice of
+    one preallocated (N, H, W) uint8 array. The masks are identical. With 300 instances on
+    a 3000 x 2000 image that is 1.8 GB instead of 3.6 GB.
+    """
+
+    def _load_masks(self, results: dict) -> None:
+        if not self.poly2mask:
+            return super()._load_masks(results)
+        height, width = results['ori_shape']
+        raw = self._process_masks(results)
+        masks = np.empty((len(raw), height, width), dtype=np.uint8)
+        for index, mask in enumerate(raw):
+            masks[index] = self._poly2mask(mask, height, width)
+        results['gt_masks'] = wrap_bitmap_masks(masks)

@@ -7,22 +7,33 @@ from mmcv.transforms import BaseTransform
 from mmdet.structures.mask import BitmapMasks
 
 from mmwesam.registry import TRANSFORMS
+from .loading import wrap_bitmap_masks
 
 _INSTANCE_KEYS = ('gt_bboxes', 'gt_bboxes_labels', 'gt_masks', 'gt_ignore_flags')
 
 
 def _index_instances(results: dict, keep: np.ndarray) -> None:
+    """Keep the instances ``keep``: no copy when that is all of them, and masks copied
+    once (``BitmapMasks[...]`` copies twice)."""
+    if len(keep) == len(results['gt_masks']):
+        return
     for key in _INSTANCE_KEYS:
-        if key in results:
-            results[key] = results[key][keep]
+        if key not in results:
+            continue
+        value = results[key]
+        results[key] = wrap_bitmap_masks(value.masks[keep]) \
+            if isinstance(value, BitmapMasks) else value[keep]
 
 
 @TRANSFORMS.register_module()
 class SampleInstances(BaseTransform):
     """Drop ignored (crowd) and empty instances, then keep at most ``max_instances``.
 
-    The number of dropped instances is stored in ``results['num_dropped_instances']``
-    so that datasets with empty masks are visible in the logs instead of silently shrinking.
+    The number of dropped instances is stored in ``results['num_dropped_instances']``, and
+    ``results['instance_counts']`` says why (``ignored``: crowd / ignore flag; ``empty``:
+    fewer than ``min_area`` pixels; ``not_sampled``: over ``max_instances``), so that
+    :class:`~mmwesam.engine.hooks.InstanceCountHook` logs them for the run instead of the
+    data silently shrinking.
 
     Args:
         max_instances: at most this many instances, sampled at random without
@@ -37,13 +48,18 @@ class SampleInstances(BaseTransform):
     def transform(self, results: dict) -> dict:
         masks = results['gt_masks']
         areas = masks.areas if len(masks) else np.zeros(0)
-        keep = np.asarray(areas) >= self.min_area
-        if 'gt_ignore_flags' in results:
-            keep &= ~results['gt_ignore_flags'].astype(bool)
-        results['num_dropped_instances'] = int((~keep).sum())
-        keep = np.flatnonzero(keep)
+        ignored = results['gt_ignore_flags'].astype(bool) if 'gt_ignore_flags' in results \
+            else np.zeros(len(masks), dtype=bool)
+        empty = (np.asarray(areas) < self.min_area) & ~ignored
+        keep = np.flatnonzero(~(ignored | empty))
+        results['num_dropped_instances'] = len(masks) - len(keep)
+        loaded = len(keep)
         if self.max_instances is not None and len(keep) > self.max_instances:
             keep = np.sort(np.random.choice(keep, self.max_instances, replace=False))
+        # per image; InstanceCountHook sums them over a run and logs them
+        results['instance_counts'] = dict(loaded=len(masks), ignored=int(ignored.sum()),
+                                          empty=int(empty.sum()),
+                                          not_sampled=loaded - len(keep))
         _index_instances(results, keep)
         return results
 
@@ -75,13 +91,10 @@ def polygon_mask(mask: np.ndarray, epsilon_ratio: float = 0.05,
     return coarse.astype(bool)
 
 
-def _tight_boxes(masks: np.ndarray) -> np.ndarray:
-    boxes = np.zeros((len(masks), 4), dtype=np.float32)
-    for i, mask in enumerate(masks):
-        ys, xs = np.nonzero(mask)
-        # xyxy with the far edge exclusive, as COCO boxes (x, y, w, h) convert.
-        boxes[i] = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
-    return boxes
+def _tight_box(mask: np.ndarray) -> np.ndarray:
+    """xyxy box of a non-empty mask, the far edge exclusive (as COCO's x, y, w, h)."""
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    return np.array([cols[0], rows[0], cols[-1] + 1, rows[-1] + 1], dtype=np.float32)
 
 
 @TRANSFORMS.register_module()
@@ -129,41 +142,44 @@ class GeneratePrompts(BaseTransform):
         return np.stack([xs[index], ys[index]], axis=1).astype(np.float32)
 
     def transform(self, results: dict) -> dict:
+        # instance by instance: no (N, H, W) temporaries beyond the coarse masks kept
         masks = results['gt_masks']
         height, width = masks.height, masks.width
-        bitmaps = masks.to_ndarray().astype(bool) if len(masks) else \
-            np.zeros((0, height, width), dtype=bool)
-        if (bitmaps.reshape(len(bitmaps), height * width).sum(1) == 0).any():
-            raise ValueError(f'{results.get("img_path")}: an instance has an empty mask; '
-                             'put SampleInstances before GeneratePrompts')
+        bitmaps = masks.masks if len(masks) else np.zeros((0, height, width), np.uint8)
         rng = self._rng(results)
         num = len(bitmaps)
-
-        boxes = _tight_boxes(bitmaps)
+        boxes = np.zeros((num, 4), dtype=np.float32)
+        num_points = self.num_pos + self.num_neg
+        points = np.zeros((num, num_points, 2), dtype=np.float32)
+        labels = np.zeros((num, num_points), dtype=np.int64)
+        labels[:, :self.num_pos] = 1
+        for i in range(num):
+            if not bitmaps[i].any():
+                raise ValueError(f'{results.get("img_path")}: an instance has an empty '
+                                 'mask; put SampleInstances before GeneratePrompts')
+            boxes[i] = _tight_box(bitmaps[i])
         if self.box_jitter > 0 and num:
             size = np.concatenate([boxes[:, 2:] - boxes[:, :2]] * 2, axis=1)
             boxes = boxes + rng.uniform(-1, 1, boxes.shape) * self.box_jitter * size
             boxes[:, 0::2] = boxes[:, 0::2].clip(0, width)
             boxes[:, 1::2] = boxes[:, 1::2].clip(0, height)
 
-        num_points = self.num_pos + self.num_neg
-        points = np.zeros((num, num_points, 2), dtype=np.float32)
-        labels = np.zeros((num, num_points), dtype=np.int64)
-        labels[:, :self.num_pos] = 1
-        coarse = np.zeros_like(bitmaps)
-        for i, mask in enumerate(bitmaps):
+        coarse = np.zeros((num, height, width), dtype=np.uint8)
+        poly_boxes = np.zeros((num, 4), dtype=np.float32)
+        for i in range(num):
+            mask = bitmaps[i].astype(bool)
             if self.num_pos:
                 points[i, :self.num_pos] = self._sample(rng, mask, self.num_pos, mask)
             if self.num_neg:
                 points[i, self.num_pos:] = self._sample(rng, ~mask, self.num_neg, mask)
             coarse[i] = polygon_mask(mask, self.poly_epsilon_ratio, self.poly_min_epsilon)
+            poly_boxes[i] = _tight_box(coarse[i])
 
         results['prompt_boxes'] = boxes.astype(np.float32)
         results['prompt_points'] = points
         results['prompt_point_labels'] = labels
-        results['prompt_masks'] = BitmapMasks(coarse.astype(np.uint8), height, width)
-        results['prompt_poly_boxes'] = _tight_boxes(coarse) if num else \
-            np.zeros((0, 4), np.float32)
+        results['prompt_masks'] = wrap_bitmap_masks(coarse)
+        results['prompt_poly_boxes'] = poly_boxes
         return results
 
     def __repr__(self) -> str:

@@ -309,7 +309,7 @@ class PromptableSAM(FiniteLossModel):
                 totals[key] = totals.get(key, 0) + value
             counted += 1
         if counted == 0:  # keep a graph so that every rank still steps
-            zero = embeddings.sum() * 0
+            zero = self.zero_loss()
             return dict(loss_focal=zero, loss_dice=zero, loss_iou=zero)
         return {key: value / counted for key, value in totals.items()}
 

@@ -252,7 +252,7 @@ class SelfTrainingTeacher(FiniteLossModel):
             counted += 1
 
         if counted == 0:  # nothing prompted in the whole batch: a zero with a graph
-            zero = student_embeddings.sum() * 0
+            zero = self.zero_loss()
             return dict(loss_st_focal=zero, loss_st_dice=zero, loss_st_iou=zero)
         results = {key: value / counted for key, value in totals.items()}
         if contrast_terms:

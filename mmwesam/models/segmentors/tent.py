@@ -51,7 +51,7 @@ class EntropyMinimization(FiniteLossModel):
                                                               seg.train_prompt_type()))
             terms.append(self.loss_entropy(seg.loss_logits(logits[:, 0], sample)))
         if not terms:
-            return dict(loss_entropy=embeddings.sum() * 0)
+            return dict(loss_entropy=self.zero_loss())
         return dict(loss_entropy=torch.stack(terms).mean())
 
     def predict(self, inputs: torch.Tensor, data_samples: SampleList) -> SampleList:

@@ -240,3 +240,13 @@ def test_registered_by_name():
     transform(results)
     np.testing.assert_array_equal(results['gt_masks'].to_ndarray(),
                                   untouched['gt_masks'].to_ndarray())
+
+
+def test_sample_instances_says_why_it_dropped():
+    masks = [_rect(0, 0, 5, 5), _rect(0, 0, 0, 0), _rect(10, 10, 20, 20), _rect(0, 0, 0, 0)] + \
+        [_rect(i, i, i + 3, i + 3) for i in range(6)]
+    # mask 1 empty, mask 2 crowd, mask 3 empty AND crowd (counted once, as ignored)
+    results = SampleInstances(max_instances=4)(
+        _results(masks, ignore=[0, 0, 1, 1, 0, 0, 0, 0, 0, 0]))
+    assert results['instance_counts'] == dict(loaded=10, ignored=2, empty=1, not_sampled=3)
+    assert results['num_dropped_instances'] == 3 and len(results['gt_masks']) == 4

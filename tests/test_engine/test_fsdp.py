@@ -1,0 +1,35 @@
+"""What can be checked of the FSDP config without a GPU (torch's FSDP refuses CPU): the
+wrap policy resolves as MMEngine's FSDP wrapper looks it up and selects exactly the
+encoder blocks, and the model trains nothing but LoRA (the anchor's parameter swap is
+not FSDP-safe for anything else)."""
+import os.path as osp
+
+from mmengine.config import Config
+from mmengine.registry import FUNCTIONS
+
+from mmwesam.registry import MODELS
+from mmwesam.utils import register_all_modules
+from helpers import REPO, tiny_sam_settings
+
+CONFIG = osp.join(REPO, 'configs/wesam/wesam-fsdp_vit-h_box_2k_coco.py')
+
+
+def test_fsdp_config_wraps_each_encoder_block_and_trains_only_lora():
+    register_all_modules()
+    cfg = Config.fromfile(CONFIG)
+    assert cfg.runner_type == 'FlexibleRunner' and cfg.strategy.type == 'FSDPStrategy'
+    assert cfg.model.segmentor.backbone.checkpoint_blocks  # it keeps the lowmem options
+    name = cfg.strategy.model_wrapper.auto_wrap_policy
+    # the lookup of mmengine's MMFullyShardedDataParallel
+    with FUNCTIONS.switch_scope_and_registry(None):
+        policy = FUNCTIONS.get(name)
+    assert policy is not None and policy.__name__ == 'sam_block_wrap_policy'
+
+    cfg.merge_from_dict(dict(model=dict(segmentor=dict(tiny_sam_settings(), init_cfg=None))))
+    model = MODELS.build(cfg.model)
+    units = [n for n, m in model.named_modules() if policy(m, recurse=False, nonwrapped_numel=0)]
+    depth = len(model.segmentor.backbone.blocks)
+    assert units == [f'segmentor.backbone.blocks.{i}' for i in range(depth)]
+    assert all(policy(m, recurse=True, nonwrapped_numel=0) for m in model.modules())
+    assert model.changed_parameter_names == []
+    assert all('.lora_' in n for n, p in model.named_parameters() if p.requires_grad)
