@@ -38,6 +38,15 @@ FAMILIES = {
     'baselines/wesam-tune-full_vit-b_box_2k_coco.py': dict(
         WESAM, changes=r'^segmentor\.', copies=True),
     'baselines/wesam_vit-b_box2point_2k_coco.py': dict(WESAM, prompt='box', test_prompt='point'),
+    'wesam_wl/wesam-wl_vit-b_box_2k_coco.py': dict(
+        WESAM, model='WeakLabelSelfTraining', prompt='box',
+        losses=WESAM['losses'] | {'loss_wl_box', 'loss_wl_pairwise'}),
+    'wesam_wl/wesam-wl_vit-b_point_2k_coco.py': dict(
+        WESAM, model='WeakLabelSelfTraining', prompt='point',
+        losses=WESAM['losses'] | {'loss_wl_points'}),
+    'wesam_wl/wesam-wl_vit-b_poly_2k_coco.py': dict(
+        WESAM, model='WeakLabelSelfTraining', prompt='poly',
+        losses=WESAM['losses'] | {'loss_wl_box', 'loss_wl_pairwise', 'loss_wl_polygon'}),
     'sam/supervised_vit-b_box_2k_coco.py': dict(
         model='PromptableSAM', changes=r'^backbone\..*\.lora_',
         losses={'loss_focal', 'loss_dice', 'loss_iou'}, contrast=False),
@@ -115,7 +124,7 @@ def test_config_family_trains_and_validates(config, checkpoint, data_root, tmp_p
     changed = changed_keys(recorder.before, model)
     assert changed, 'nothing was adapted'
     assert all(re.search(expect['changes'], k) for k in changed), changed
-    if expect['model'] == 'SelfTrainingTeacher':
+    if expect['model'] in ('SelfTrainingTeacher', 'WeakLabelSelfTraining'):
         assert not any(k.startswith('source_copies.') for k in changed)
         has_copies = len(list(model.source_copies.buffers())) > 0
         assert has_copies == bool(expect.get('copies'))

@@ -165,18 +165,38 @@ class SelfTrainingTeacher(FiniteLossModel):
         student's (one prompt for all three branches)."""
         return prompts
 
+    def instance_extras(self, sample: DetDataSample, prompt_type: str
+                        ) -> Tuple[torch.Tensor, ...]:
+        """Per-instance tensors (first dimension: the instance) that
+        :meth:`instance_losses` receives, chunked with the logits. WeSAM needs none."""
+        return ()
+
+    def pseudo_labels(self, teacher_crop: torch.Tensor, *extras: torch.Tensor,
+                      sample: DetDataSample) -> torch.Tensor:
+        """The teacher's masks (logits > 0) at the loss resolution: WeSAM's pseudo labels."""
+        return teacher_crop.detach() > 0
+
+    def image_losses(self, sample: DetDataSample, prompt_type: str,
+                     student_logits: torch.Tensor, teacher_logits: torch.Tensor,
+                     weak_image: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Extra terms of one image on the decoder's low-res (N, 256, 256) logits, given
+        the weak view's (3, S, S) input. WeSAM has none."""
+        return {}
+
     def instance_losses(self, student_logits: torch.Tensor, student_iou: torch.Tensor,
                         teacher_logits: torch.Tensor, anchor_logits: torch.Tensor,
-                        sample: DetDataSample) -> Dict[str, torch.Tensor]:
+                        *extras: torch.Tensor, sample: DetDataSample
+                        ) -> Dict[str, torch.Tensor]:
         """Self-training and anchor terms of some prompts of one image (means over them).
 
         All logits are the decoder's low-res (N, h, w); they are compared at the
-        segmentor's loss resolution (see ``PromptableSAM.loss_logits``).
+        segmentor's loss resolution (see ``PromptableSAM.loss_logits``). ``extras`` are
+        those of :meth:`instance_extras`, for the same prompts.
         """
         seg = self.segmentor
         teacher_crop = seg.loss_logits(teacher_logits, sample)
         student_crop = seg.loss_logits(student_logits, sample)
-        pseudo_labels = teacher_crop.detach() > 0
+        pseudo_labels = self.pseudo_labels(teacher_crop, *extras, sample=sample)
         losses = reweight_loss_dict(
             seg.mask_losses(student_crop, student_iou, pseudo_labels),
             self.self_training_weight)
@@ -239,7 +259,10 @@ class SelfTrainingTeacher(FiniteLossModel):
             student_logits, student_iou = seg.decode(student_embeddings[i], prompts[i])
             losses = seg.chunked_instance_losses(
                 partial(self.instance_losses, sample=sample), student_logits[:, 0],
-                student_iou[:, 0], teacher_logits[:, 0], anchor_logits[i])
+                student_iou[:, 0], teacher_logits[:, 0], anchor_logits[i],
+                *self.instance_extras(sample, prompt_types[i]))
+            losses.update(self.image_losses(sample, prompt_types[i], student_logits[:, 0],
+                                            teacher_logits[:, 0], weak[i]))
             for key, value in losses.items():
                 totals[key] = totals.get(key, 0) + value
             if self.loss_contrast is not None:

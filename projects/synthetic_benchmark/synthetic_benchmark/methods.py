@@ -33,7 +33,8 @@ SOURCE_MODELS: Dict[str, dict] = {
                prompt_configs=dict(point=dict(
                    wesam='wesam_tiny-p4_point_60it_synthetic.py',
                    tent='tent_tiny-p4_point_60it_synthetic.py',
-                   ema_teacher='ema-teacher_tiny-p4_point_60it_synthetic.py'))),
+                   ema_teacher='ema-teacher_tiny-p4_point_60it_synthetic.py',
+                   wesam_wl='wesam-wl_tiny-p4_point_60it_synthetic.py'))),
 }
 DEFAULT_SOURCE = 'p4'
 
@@ -68,6 +69,19 @@ ABLATIONS: Dict[str, tuple] = {
     'wesam_anchor0p03': ('ablations/wesam-anchor0p03_tiny-p4_box_60it_synthetic.py', True),
     # the low-rank branch on the last half of the blocks only (wesam-lowmem-late_* configs)
     'wesam_late_lora': ('ablations/wesam-late-lora_tiny-p4_box_60it_synthetic.py', True),
+    # WeSAM + weak-label losses (WeakLabelSelfTraining, configs/wesam_wl/): an extension
+    # under evaluation (records/wesam_wl_search_plan.md); point prompts run the point
+    # config named in prompt_configs, on WeSAM's point lr and anchor weight
+    'wesam_wl': ('wesam-wl_tiny-p4_box_60it_synthetic.py', True),
+    'wesam_wl_b2': ('ablations/wesam-wl-b2_tiny-p4_box_60it_synthetic.py', True),
+    'wesam_wl_b3': ('ablations/wesam-wl-b3_tiny-p4_box_60it_synthetic.py', True),
+    'wesam_wl_b4': ('ablations/wesam-wl-b4_tiny-p4_box_60it_synthetic.py', True),
+    'wesam_wl_p2': ('ablations/wesam-wl-p2_tiny-p4_point_60it_synthetic.py', True),
+    'wesam_wl_p3': ('ablations/wesam-wl-p3_tiny-p4_point_60it_synthetic.py', True),
+    'wesam_wl_p4': ('ablations/wesam-wl-p4_tiny-p4_point_60it_synthetic.py', True),
+    'wesam_wl_y2': ('ablations/wesam-wl-y2_tiny-p4_poly_60it_synthetic.py', True),
+    'wesam_wl_y3': ('ablations/wesam-wl-y3_tiny-p4_poly_60it_synthetic.py', True),
+    'wesam_wl_y4': ('ablations/wesam-wl-y4_tiny-p4_poly_60it_synthetic.py', True),
     # diagnostics: WeSAM with the anchor decoding another prompt kind than teacher and
     # student (CrossPromptAnchorSelfTraining); not comparable with the methods
     'diag_box_anchor': ('diagnostics/diag-box-anchor_tiny-p4_box_60it_synthetic.py', True),

@@ -282,6 +282,8 @@ def _anchor_search(prompt: str) -> Optional[dict]:
 def _chosen(prompt: str, method: str) -> Tuple[float, float]:
     """(lr, anchor weight) that the validation records chose for ``method``."""
     anchor = _anchor_search(prompt)
+    # WeSAM + weak labels keeps WeSAM's choices (records/wesam_wl_search_plan.md)
+    method = 'wesam' if method == 'wesam_wl' else method
     if method == 'wesam' and anchor is not None:
         return float(anchor['chosen']['lr']), float(anchor['chosen']['anchor_weight'])
     return float(_prompt_search(prompt)['methods'][method]['chosen']), 1.0
