@@ -1,3 +1,3 @@
-from .metrics import InstanceIoUMetric
+from .metrics import InstanceIoUMetric, WeakLabelFitMetric
 
-__all__ = ['InstanceIoUMetric']
+__all__ = ['InstanceIoUMetric', 'WeakLabelFitMetric']
