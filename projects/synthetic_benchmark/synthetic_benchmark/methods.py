@@ -26,6 +26,9 @@ SOURCE_MODELS: Dict[str, dict] = {
                # fog just missed the headroom test (+9.25), noise_blur (+1.3), jpeg (+1.4)
                # and clutter (-0.2) failed it
                domains=dict(low_contrast=3, camouflage=4, medical=4),
+               # the hard tier (records/hard_tier_p4.md): the most severe level with
+               # 25 <= Direct < 50, kept if supervised >= Direct + 10
+               hard_domains=dict(noise_blur=5, low_contrast=4, camouflage=5, medical=5),
                # lrs re-chosen on validation with point prompts (records/lr_search_p4_point.md);
                # self-training only kept its box lr, the supervised bound was not searched;
                # WeSAM's anchor weight and lr jointly on two seeds
@@ -123,17 +126,22 @@ def source_checkpoint_of(source: str = DEFAULT_SOURCE) -> str:
     return _source(source)['checkpoint']
 
 
-def kept_domains(source: str = DEFAULT_SOURCE) -> Dict[str, int]:
-    """{domain: severity} kept by the selection rule for ``source``: the demo's and the
-    benchmark's target domains."""
-    return dict(_source(source)['domains'])
+TIERS = dict(default='domains', hard='hard_domains')
 
 
-def domain_severities(domains: Optional[Sequence[str]], source: str = DEFAULT_SOURCE
-                      ) -> Dict[str, Optional[int]]:
-    """{domain: severity} for ``domains`` (default: the kept ones); a domain that was
-    not kept runs at its generator default (None)."""
-    kept = kept_domains(source)
+def kept_domains(source: str = DEFAULT_SOURCE, tier: str = 'default') -> Dict[str, int]:
+    """{domain: severity} kept by the selection rule of ``tier`` for ``source``: the
+    demo's and the benchmark's target domains (``default``), or the hard tier."""
+    if tier not in TIERS:
+        raise ValueError(f'unknown tier {tier!r}; use one of {sorted(TIERS)}')
+    return dict(_source(source).get(TIERS[tier], {}))
+
+
+def domain_severities(domains: Optional[Sequence[str]], source: str = DEFAULT_SOURCE,
+                      tier: str = 'default') -> Dict[str, Optional[int]]:
+    """{domain: severity} for ``domains`` (default: the kept ones of ``tier``); a domain
+    that was not kept runs at its generator default (None)."""
+    kept = kept_domains(source, tier)
     return {d: kept.get(d) for d in domains} if domains else kept
 
 

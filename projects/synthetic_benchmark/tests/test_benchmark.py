@@ -369,6 +369,28 @@ def test_domain_severities_follow_the_source_model():
                                        'camouflage', 'medical', 'clutter'}
 
 
+def test_the_hard_tier_is_its_record_and_its_rule():
+    """The hard tier is what records/hard_tier_p4.json selected, and that record follows
+    the rule of issue 23 (most severe level with 25 <= Direct < 50, supervised >= Direct
+    + 10), recomputed here from its own Direct and supervised numbers."""
+    from synthetic_benchmark.methods import candidate_severity, domain_severities, kept_domains
+    with open(osp.join(RECORDS, 'hard_tier_p4.json')) as f:
+        record = json.load(f)
+    assert record['source'] == 'p4'
+    kept = {}
+    for domain, entry in record['domains'].items():
+        direct = {k: v for k, v in entry['direct'].items() if v < 50}
+        assert candidate_severity(direct, 25, 50) == entry['severity']
+        if entry['severity'] is not None:
+            headroom = entry['supervised'] - entry['direct'][str(entry['severity'])]
+            assert entry['kept'] == (headroom >= 10)
+        if entry['kept']:
+            kept[domain] = entry['severity']
+    assert kept_domains('p4', 'hard') == domain_severities(None, 'p4', 'hard') == kept
+    with pytest.raises(ValueError, match="unknown tier 'easy'"):
+        kept_domains('p4', 'easy')
+
+
 def test_unknown_source_or_method_is_named():
     with pytest.raises(ValueError, match="source model 'p2'"):
         method_config('wesam', 'p2')

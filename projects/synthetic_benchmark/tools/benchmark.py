@@ -1,7 +1,7 @@
 """The full synthetic benchmark: domains x prompts x methods x seeds, paired intervals.
 
     python projects/synthetic_benchmark/tools/benchmark.py \
-        [--domains ...] [--prompts box point poly]
+        [--tier default|hard] [--domains ...] [--prompts box point poly]
         [--methods direct tent selftrain_only ema_teacher wesam supervised] [--seeds 0 1]
         [--control] [--source p4] [--out work_dirs/benchmark] [--eval-split val --lr 3e-4]
         [--rerun-stale]
@@ -50,12 +50,20 @@ def main() -> None:
     parser.add_argument('--rerun-stale', action='store_true',
                         help='rerun recorded runs whose config, source model or overrides '
                         'changed (default: stop with an error)')
-    parser.add_argument('--data-root', default='data/synthetic_demo')
+    parser.add_argument('--tier', default='default', choices=['default', 'hard'],
+                        help='the kept domains: today\'s tier or the hard one '
+                        '(records/hard_tier_p4.md)')
+    parser.add_argument('--data-root', default=None,
+                        help='default: data/synthetic_demo (data/synthetic_hard for the '
+                        'hard tier: the same domain at another severity needs its own '
+                        'folder)')
     parser.add_argument('--out', default='work_dirs/benchmark')
     args = parser.parse_args()
     setup_torch()
     os.makedirs(args.out, exist_ok=True)
-    severities = domain_severities(args.domains, args.source)
+    if args.data_root is None:
+        args.data_root = 'data/synthetic_hard' if args.tier == 'hard' else 'data/synthetic_demo'
+    severities = domain_severities(args.domains, args.source, args.tier)
     args.domains = list(severities)
     ensure_domains(args.data_root, severities, DEMO_SPLITS)
     if args.control:
