@@ -1,4 +1,5 @@
 """Prompted-instance IoU and F1: per instance, mean per image, mean over images."""
+from collections import Counter
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -78,9 +79,9 @@ class InstanceIoUMetric(BaseMetric):
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         logger = MMLogger.get_current_instance()
-        ids = [r['img_id'] for r in results if r['img_id'] is not None]
-        if len(ids) != len(set(ids)):
-            repeated = sorted({i for i in ids if ids.count(i) > 1})[:5]
+        seen = Counter(r['img_id'] for r in results if r['img_id'] is not None)
+        repeated = sorted(i for i, n in seen.items() if n > 1)[:5]
+        if repeated:
             raise ValueError(f'InstanceIoUMetric: images scored more than once (ids '
                              f'{repeated}): a sampler that repeats images, or results '
                              'gathered from ranks without dropping the padding')

@@ -6,6 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmwesam.registry import MODELS
+from .box_projection_loss import box_masks
 
 
 def neighbour_offsets(kernel_size: int, dilation: int):
@@ -72,17 +73,14 @@ class PairwiseAffinityLoss(nn.Module):
         logits = logits.float()
         pairs = self.similar_pairs(image.float())[None].float()  # (1, K, H, W)
         if boxes is not None:
-            from .box_projection_loss import box_masks
             pairs = pairs * box_masks(boxes.float(), *logits.shape[-2:])[:, None]
-        # log P(same) from logits, stably: log(sig(a) sig(b) + sig(-a) sig(-b))
+        # log P(same) from logits, stably: log(sig(a) sig(b) + sig(-a) sig(-b)); summed
+        # offset by offset, so no (N, K, H, W) loss tensor is kept
         log_fg, log_bg = F.logsigmoid(logits), F.logsigmoid(-logits)
-        losses = []
+        total = logits.new_zeros(len(logits))
         for k, (dy, dx) in enumerate(self.offsets):
             same = torch.logaddexp(log_fg + _shift(log_fg, dy, dx),
                                    log_bg + _shift(log_bg, dy, dx))
-            losses.append(-same)
-        loss = torch.stack(losses, 1)  # (N, K, H, W)
-        weights = pairs.expand_as(loss)
-        per_instance = (loss * weights).flatten(1).sum(1) / \
-            weights.flatten(1).sum(1).clamp(min=1)
-        return self.loss_weight * per_instance.mean()
+            total = total - (same * pairs[:, k]).flatten(1).sum(1)
+        counted = pairs.flatten(2).sum(2).sum(1).expand(len(logits))
+        return self.loss_weight * (total / counted.clamp(min=1)).mean()

@@ -71,7 +71,7 @@ class WeakLabelSelfTraining(SelfTrainingTeacher):
         fields = PROMPT_TYPES[prompt_type] if isinstance(prompt_type, str) else prompt_type
         return next((f for f in _BOX_FIELDS if f in fields), None)
 
-    def _to_low_res(self, xy: torch.Tensor, sample: DetDataSample) -> torch.Tensor:
+    def _coords_to_low_res(self, xy: torch.Tensor, sample: DetDataSample) -> torch.Tensor:
         """Original-image pixel coordinates (..., 2k) -> the decoder's low-res grid."""
         seg = self.segmentor
         scale_w, scale_h = sample.metainfo['scale_factor']
@@ -81,7 +81,7 @@ class WeakLabelSelfTraining(SelfTrainingTeacher):
 
     def _loss_frame_boxes(self, boxes: torch.Tensor, sample: DetDataSample) -> torch.Tensor:
         if self.segmentor.loss_resolution == 'low_res':
-            return self._to_low_res(boxes, sample)
+            return self._coords_to_low_res(boxes, sample)
         return boxes.float()
 
     # ------------------------------------------------------------ the hooks
@@ -109,33 +109,40 @@ class WeakLabelSelfTraining(SelfTrainingTeacher):
         seg = self.segmentor
         height, width = seg._low_res_valid_shape(sample)
         branches = dict(student=student_logits, teacher=teacher_logits)
-        logits = [branches[name][:, :height, :width] for name in self.weak_label_branches]
+        # the branches stacked as more instances: each loss is a mean over instances, so
+        # one call gives the mean of the branches' terms (and colour pairs are found once)
+        repeat = len(self.weak_label_branches)
+        logits = torch.cat([branches[name][:, :height, :width]
+                            for name in self.weak_label_branches])
         instances = sample.gt_instances
+        device = weak_image.device
         fields = PROMPT_TYPES[prompt_type] if isinstance(prompt_type, str) else prompt_type
         terms: Dict[str, torch.Tensor] = {}
 
-        def add(name: str, loss_fn, *args) -> None:
-            terms[name] = sum(loss_fn(branch, *args) for branch in logits) / len(logits)
+        def per_instance(value: torch.Tensor) -> torch.Tensor:
+            return torch.cat([value.to(device)] * repeat)
 
         field = self._box_field(prompt_type)
         if field is not None:
-            boxes = self._to_low_res(instances[f'prompt_{field}'].to(weak_image.device),
-                                     sample)
+            boxes = per_instance(self._coords_to_low_res(instances[f'prompt_{field}'], sample))
             if self.loss_box_projection is not None:
-                add('loss_wl_box', self.loss_box_projection, boxes)
+                terms['loss_wl_box'] = self.loss_box_projection(logits, boxes=boxes)
             if self.loss_pairwise is not None:
-                add('loss_wl_pairwise', self.loss_pairwise,
-                    self._low_res_image(weak_image, height, width), boxes)
+                terms['loss_wl_pairwise'] = self.loss_pairwise(
+                    logits, image=self._low_res_image(weak_image, height, width),
+                    boxes=boxes)
         if 'points' in fields and self.loss_points is not None:
-            points = self._to_low_res(instances.prompt_points.to(weak_image.device), sample)
-            add('loss_wl_points', self.loss_points, points,
-                instances.prompt_point_labels.to(weak_image.device))
+            terms['loss_wl_points'] = self.loss_points(
+                logits, points=per_instance(
+                    self._coords_to_low_res(instances.prompt_points, sample)),
+                labels=per_instance(instances.prompt_point_labels))
         if 'poly_masks' in fields and self.loss_polygon is not None:
             masks = instances.prompt_masks
             masks = masks if isinstance(masks, torch.Tensor) else \
                 torch.from_numpy(masks.to_ndarray())
-            polygons = seg._to_low_res(masks.to(weak_image.device).float(), sample) >= 0.5
-            add('loss_wl_polygon', self.loss_polygon, polygons)
+            polygons = seg._to_low_res(masks.to(device).float(), sample) >= 0.5
+            terms['loss_wl_polygon'] = self.loss_polygon(logits,
+                                                         polygons=per_instance(polygons))
         return terms
 
     def _low_res_image(self, weak_image: torch.Tensor, height: int, width: int

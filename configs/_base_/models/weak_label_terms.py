@@ -1,0 +1,16 @@
+# The weak-label terms of WeakLabelSelfTraining (configs/wesam_wl/): merged into a WeSAM
+# config's model by
+#   _base_ = [<a WeSAM config>, '../_base_/models/weak_label_terms.py']
+#   model = {{_base_.weak_label_terms}}
+# Starting values, not yet chosen on validation
+# (projects/synthetic_benchmark/records/wesam_wl_search.md).
+weak_label_terms = dict(
+    type='WeakLabelSelfTraining',
+    loss_box_projection=dict(type='BoxProjectionLoss', loss_weight=1.0),
+    loss_pairwise=dict(type='PairwiseAffinityLoss', kernel_size=3, dilation=2,
+                       threshold=0.3, sigma=0.5, loss_weight=1.0),
+    loss_points=dict(type='PointLabelLoss', loss_weight=1.0),
+    loss_polygon=dict(type='PolygonBandLoss', inner_margin=2, outer_margin=2,
+                      loss_weight=1.0),
+    clip_pseudo_labels=True, clip_margin=0.0,
+    weak_label_branches=('student', 'teacher'))
