@@ -20,14 +20,16 @@ def data_root(tmp_path_factory):
     return root
 
 
-def _runner(data_root, work_dir, lr):
+def _runner(data_root, work_dir, lr, guard=True, **guard_args):
     register_all_modules()
     cfg = Config.fromfile(CONFIG)
     use_tiny_data(cfg, data_root, batch_size=2)
     cfg.train_cfg.update(max_iters=4, val_interval=100)
     cfg.optim_wrapper.optimizer.lr = lr
     cfg.param_scheduler = []
-    cfg.custom_hooks.append(dict(type='NoHarmGuardHook', interval=2))
+    if guard:
+        cfg.custom_hooks.append(dict(type='NoHarmGuardHook', interval=2, **guard_args))
+    cfg.randomness = dict(seed=3)
     cfg.work_dir = str(work_dir)
     return Runner.from_cfg(cfg)
 
@@ -57,3 +59,24 @@ def test_the_kept_weights_are_those_of_the_best_scoring(data_root, tmp_path):
     assert guard.history[summary['best_iter']] == summary['best_fit']
     state = runner.model.state_dict()
     assert all(torch.equal(state[k], v) for k, v in guard.best_state.items())
+
+
+def test_the_guard_does_not_change_the_training_it_watches(data_root, tmp_path):
+    """Scoring draws no random numbers that training sees: with restore_best=False the
+    guarded run ends with exactly the weights of the same run without the guard."""
+    plain = _runner(data_root, tmp_path / 'plain', lr=3e-3, guard=False)
+    plain.train()
+    guarded = _runner(data_root, tmp_path / 'guarded', lr=3e-3, restore_best=False,
+                      max_images=4)
+    guarded.train()
+    guard = next(h for h in guarded.hooks if type(h).__name__ == 'NoHarmGuardHook')
+    assert len(guard.dataloader.dataset) == 4 and sorted(guard.history) == [0, 2, 4]
+    assert not (tmp_path / 'guarded' / 'weak_label_fit_best.pth').exists()
+    want, got = plain.model.state_dict(), guarded.model.state_dict()
+    assert all(torch.equal(want[k], got[k]) for k in want)
+
+
+def test_max_images_must_be_positive():
+    from mmwesam.engine.hooks.no_harm_guard_hook import NoHarmGuardHook
+    with pytest.raises(ValueError, match='max_images'):
+        NoHarmGuardHook(max_images=0)

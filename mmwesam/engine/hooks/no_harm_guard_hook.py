@@ -1,8 +1,11 @@
 """Keep the weights that fit the weak labels best, so a run never ends worse than its start
 on that signal."""
+import contextlib
 import copy
-from typing import Dict, Optional
+import random
+from typing import Dict, Iterator, Optional
 
+import numpy as np
 import torch
 from mmengine.evaluator import Evaluator
 from mmengine.hooks import Hook
@@ -24,7 +27,8 @@ class NoHarmGuardHook(Hook):
     final weights (``restore_best``), are saved as ``weak_label_fit_best.pth`` in the work
     dir, and the choice is logged and left in the message hub (``no_harm_guard``). Since
     the start is scored too, the kept weights never fit the weak labels worse than the
-    source model.
+    source model. Scoring leaves the random state (torch, numpy, python) as it found it:
+    a guarded run trains exactly as the same run without the guard.
 
     Args:
         interval: iterations between two scorings.
@@ -34,16 +38,23 @@ class NoHarmGuardHook(Hook):
         prompt_type: the weak label to score against; default: the model's test prompt
             type.
         min_gain: how much (in points of the score) a later checkpoint must gain.
-        restore_best: load the kept weights after training.
+        restore_best: load the kept weights after training; with False the final weights
+            stay and the kept tensors are only left in ``best_state`` (to compare the
+            two; nothing is saved).
+        max_images: score only the first ``max_images`` adaptation images (a cheaper
+            signal on a large split); None: all of them.
     """
 
     priority = 'LOW'
 
     def __init__(self, interval: int = 10, dataloader: Optional[dict] = None,
                  prompt_type: Optional[str] = None, min_gain: float = 0.0,
-                 restore_best: bool = True) -> None:
+                 restore_best: bool = True, max_images: Optional[int] = None) -> None:
         if interval < 1:
             raise ValueError(f'interval must be >= 1, got {interval}')
+        if max_images is not None and max_images < 1:
+            raise ValueError(f'max_images must be >= 1 or None, got {max_images}')
+        self.max_images = max_images
         self.interval = interval
         self.dataloader_cfg = dataloader
         self.prompt_type = prompt_type
@@ -68,7 +79,12 @@ class NoHarmGuardHook(Hook):
             cfg = copy.deepcopy(runner.cfg.val_dataloader)
             train = runner.cfg.train_dataloader.dataset
             cfg.dataset.update(data_root=train.data_root, ann_file=train.ann_file)
-        self.dataloader = runner.build_dataloader(cfg)
+        if self.max_images is not None:
+            cfg = copy.deepcopy(cfg)
+            cfg.dataset['indices'] = self.max_images
+        # building the loader draws its sampler's seed from numpy (see _score)
+        with preserved_random_state():
+            self.dataloader = runner.build_dataloader(cfg)
         model = self._model(runner)
         prompt_type = self.prompt_type or getattr(
             getattr(model, 'segmentor', model), 'test_prompt_type', 'box')
@@ -88,9 +104,13 @@ class NoHarmGuardHook(Hook):
         model = self._model(runner)
         was_training = runner.model.training
         runner.model.eval()
-        for data_batch in self.dataloader:
-            outputs = runner.model.val_step(data_batch)
-            self.evaluator.process(data_samples=outputs, data_batch=data_batch)
+        # a dataloader iterator draws its base seed from torch's generator and the
+        # evaluation pipeline may sample (points): without this the guarded run would
+        # train on other random draws than the unguarded one
+        with preserved_random_state():
+            for data_batch in self.dataloader:
+                outputs = runner.model.val_step(data_batch)
+                self.evaluator.process(data_samples=outputs, data_batch=data_batch)
         fit = self.evaluator.evaluate(len(self.dataloader.dataset))['weak_label_fit']
         runner.model.train(was_training)
         self.history[iteration] = fit
@@ -118,3 +138,17 @@ class NoHarmGuardHook(Hook):
                 self._model(runner).load_state_dict(self.best_state, strict=False)
             runner.save_checkpoint(runner.work_dir, 'weak_label_fit_best.pth',
                                    save_optimizer=False, save_param_scheduler=False)
+
+
+@contextlib.contextmanager
+def preserved_random_state() -> Iterator[None]:
+    """Run a block without moving torch's (CPU and CUDA), numpy's or python's random
+    state."""
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    with torch.random.fork_rng(devices=devices):
+        try:
+            yield
+        finally:
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)

@@ -37,7 +37,9 @@ SOURCE_MODELS: Dict[str, dict] = {
                    wesam='wesam_tiny-p4_point_60it_synthetic.py',
                    tent='tent_tiny-p4_point_60it_synthetic.py',
                    ema_teacher='ema-teacher_tiny-p4_point_60it_synthetic.py',
-                   wesam_wl='wesam-wl_tiny-p4_point_60it_synthetic.py'))),
+                   wesam_wl='wesam-wl_tiny-p4_point_60it_synthetic.py'),
+                   # the weak-label terms chosen with polygons (records/wesam_wl_search.md)
+                   poly=dict(wesam_wl='wesam-wl_tiny-p4_poly_60it_synthetic.py'))),
 }
 DEFAULT_SOURCE = 'p4'
 
@@ -72,16 +74,20 @@ ABLATIONS: Dict[str, tuple] = {
     'wesam_anchor0p03': ('ablations/wesam-anchor0p03_tiny-p4_box_60it_synthetic.py', True),
     # the low-rank branch on the last half of the blocks only (wesam-lowmem-late_* configs)
     'wesam_late_lora': ('ablations/wesam-late-lora_tiny-p4_box_60it_synthetic.py', True),
-    # WeSAM + weak-label losses (WeakLabelSelfTraining, configs/wesam_wl/): an extension
-    # under evaluation (records/wesam_wl_search_plan.md); point prompts run the point
-    # config named in prompt_configs, on WeSAM's point lr and anchor weight
+    # WeSAM + weak-label losses (WeakLabelSelfTraining, configs/wesam_wl/), an extension:
+    # each prompt kind runs the row its validation search chose
+    # (records/wesam_wl_search.md; point and poly through prompt_configs, point on
+    # WeSAM's point lr and anchor weight); the rows of that search follow
     'wesam_wl': ('wesam-wl_tiny-p4_box_60it_synthetic.py', True),
+    'wesam_wl_b1': ('ablations/wesam-wl-b1_tiny-p4_box_60it_synthetic.py', True),
     'wesam_wl_b2': ('ablations/wesam-wl-b2_tiny-p4_box_60it_synthetic.py', True),
     'wesam_wl_b3': ('ablations/wesam-wl-b3_tiny-p4_box_60it_synthetic.py', True),
     'wesam_wl_b4': ('ablations/wesam-wl-b4_tiny-p4_box_60it_synthetic.py', True),
+    'wesam_wl_p1': ('ablations/wesam-wl-p1_tiny-p4_point_60it_synthetic.py', True),
     'wesam_wl_p2': ('ablations/wesam-wl-p2_tiny-p4_point_60it_synthetic.py', True),
     'wesam_wl_p3': ('ablations/wesam-wl-p3_tiny-p4_point_60it_synthetic.py', True),
     'wesam_wl_p4': ('ablations/wesam-wl-p4_tiny-p4_point_60it_synthetic.py', True),
+    'wesam_wl_y1': ('ablations/wesam-wl-y1_tiny-p4_poly_60it_synthetic.py', True),
     'wesam_wl_y2': ('ablations/wesam-wl-y2_tiny-p4_poly_60it_synthetic.py', True),
     'wesam_wl_y3': ('ablations/wesam-wl-y3_tiny-p4_poly_60it_synthetic.py', True),
     'wesam_wl_y4': ('ablations/wesam-wl-y4_tiny-p4_poly_60it_synthetic.py', True),

@@ -1,4 +1,5 @@
 """One benchmark run (adapt, then evaluate the final weights) and the record of runs."""
+import fcntl
 import functools
 import hashlib
 import json
@@ -85,9 +86,36 @@ def run_method(method: str, data_root: str, work_dir: str, **kwargs) -> dict:
                   mF1=metrics['mF1'], num_images=metrics['num_images'],
                   num_instances=metrics['num_instances'], seconds=time.time() - start,
                   per_image=osp.join(work_dir, 'per_image.json'))
-    model = runner.model
-    result['model'] = model
+    guard = _guard_result(runner, work_dir, result)
+    if guard is not None:
+        result['guard'] = guard
+    result['model'] = runner.model
     return result
+
+
+def _guard_result(runner, work_dir: str, final: dict) -> Optional[dict]:
+    """A run whose config watches training with ``NoHarmGuardHook(restore_best=False)``
+    was tested with its final weights; here the weights the guard kept are tested too
+    (the same run, so the two are paired): the guard's summary plus their mIoU and
+    per-image file. None for a run without the hook."""
+    import torch
+    hook = next((h for h in runner.hooks if type(h).__name__ == 'NoHarmGuardHook'), None)
+    if hook is None or hook.best_state is None:
+        return None
+    if hook.restore_best:
+        raise ValueError('the benchmark tests the final weights and then the guard\'s: '
+                         'configure NoHarmGuardHook with restore_best=False')
+    summary = dict(runner.message_hub.get_info('no_harm_guard'))
+    if summary['picked_final']:
+        return dict(summary, mIoU=final['mIoU'], per_image=final['per_image'])
+    model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+    model.load_state_dict(hook.best_state, strict=False)
+    per_image = osp.join(work_dir, 'per_image_guard.json')
+    for metric in runner.test_loop.evaluator.metrics:
+        metric.per_image_file = per_image
+    with torch.no_grad():
+        metrics = runner.test()
+    return dict(summary, mIoU=metrics['mIoU'], per_image=per_image)
 
 
 def _quiet_console(logger: logging.Logger) -> None:
@@ -169,14 +197,24 @@ class RunRecord:
         return run
 
     def add(self, key: str, result: dict, settings: dict) -> dict:
-        self.runs[key] = {k: v for k, v in result.items() if k != 'model'}
-        self.runs[key]['settings'] = settings
+        """Record run ``key``. Several benchmark processes may share one output
+        directory (e.g. one per core on disjoint methods or domains): under a lock, the
+        runs that others recorded meanwhile are read back first, so none is lost."""
+        entry = {k: v for k, v in result.items() if k != 'model'}
+        entry['settings'] = settings
         os.makedirs(self.out_dir, exist_ok=True)
-        # write then rename: a run killed mid-write must not truncate the earlier records
-        partial = self.file + '.partial'
-        with open(partial, 'w') as f:
-            json.dump(self.runs, f, indent=2)
-        os.replace(partial, self.file)
+        with open(self.file + '.lock', 'w') as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if osp.isfile(self.file):
+                with open(self.file) as f:
+                    self.runs.update(json.load(f))
+            self.runs[key] = entry
+            # write then rename: a run killed mid-write must not truncate the earlier
+            # records
+            partial = self.file + '.partial'
+            with open(partial, 'w') as f:
+                json.dump(self.runs, f, indent=2)
+            os.replace(partial, self.file)
         return self.runs[key]
 
 

@@ -1,4 +1,5 @@
 """Tests of the synthetic benchmark's shared library (selection rule, statistics, configs)."""
+import importlib.util
 import json
 import os.path as osp
 from typing import Optional, Tuple
@@ -286,6 +287,9 @@ def _chosen(prompt: str, method: str) -> Tuple[float, float]:
     method = 'wesam' if method == 'wesam_wl' else method
     if method == 'wesam' and anchor is not None:
         return float(anchor['chosen']['lr']), float(anchor['chosen']['anchor_weight'])
+    if not osp.isfile(osp.join(RECORDS, f'lr_search_p4_{prompt}.json')):
+        # no lr search with this prompt kind (polygons): the box choice
+        return configured_lr(method, 'p4', 'box'), 1.0
     return float(_prompt_search(prompt)['methods'][method]['chosen']), 1.0
 
 
@@ -307,10 +311,39 @@ def test_prompt_config_changes_only_prompt_and_lr(prompt, method, tmp_path):
     if own['model'].get('loss_anchor') is not None:
         assert own['model']['loss_anchor'].pop('loss_weight') == anchor_weight
         assert default['model']['loss_anchor'].pop('loss_weight') == 1.0
+    if method == 'wesam_wl':  # its own search per prompt kind (the test below)
+        for key in WEAK_LABEL_CHOICES:
+            own['model'].pop(key, None), default['model'].pop(key, None)
     assert own == default
     cfg = build_method_cfg(method, 'data/x/fog/', str(tmp_path), prompt=prompt, source='p4')
     assert cfg.optim_wrapper.optimizer.lr == chosen
     assert method_config(method, 'p4', 'box') == method_config(method, 'p4')
+
+
+WEAK_LABEL_CHOICES = ('loss_box_projection', 'loss_pairwise', 'loss_points', 'loss_polygon',
+                      'clip_pseudo_labels', 'weak_label_branches')
+
+
+@pytest.mark.parametrize('prompt', ['box', 'point', 'poly'])
+def test_weak_label_configs_are_the_validation_choice(prompt):
+    """WeSAM + weak labels runs, for each prompt kind, the config of its validation
+    search's highest mean (records/wesam_wl_search_plan.md; no tie to resolve): the
+    method's config and the chosen grid row's config resolve to the same settings. The
+    grid's first row ran as 'wesam_wl' (starting values) and is now its own ablation."""
+    from mmengine.config import Config
+    with open(osp.join(RECORDS, f'wesam_wl_search_{prompt}.json')) as f:
+        table = json.load(f)
+    assert len(table) == 3  # the three validation domains
+    rows = [m for m in next(iter(table.values())) if m != 'direct']
+    assert len(rows) == 4
+    means = {m: np.mean([cell[m]['mIoU'] for cell in table.values()]) for m in rows}
+    best = max(means, key=means.get)
+    assert all(means[best] - v > 0.1 for m, v in means.items() if m != best)
+    if best == 'wesam_wl':
+        best = 'wesam_wl_' + dict(box='b', point='p', poly='y')[prompt] + '1'
+    chosen, method = (Config.fromfile(method_config(m, 'p4', prompt)).to_dict()
+                      for m in (best, 'wesam_wl'))
+    assert chosen == method
 
 
 @pytest.mark.parametrize('prompt', ['point'])
@@ -455,6 +488,67 @@ def test_run_record_survives_a_write_killed_midway(tmp_path, monkeypatch):
     survived = runs.RunRecord(str(tmp_path))
     assert survived.get('fog/box/direct', settings)['mIoU'] == 55.0
     assert survived.get('fog/box/wesam/seed0', settings) is None
+
+
+def test_run_records_of_two_processes_sharing_a_directory_are_all_kept(tmp_path):
+    """Two records opened on one directory (two benchmark processes): each add reads
+    back what the other wrote, so the file ends with both processes' runs."""
+    settings = dict(iters=None, lr=None, eval_split='test')
+    first, second = runs.RunRecord(str(tmp_path)), runs.RunRecord(str(tmp_path))
+    first.add('fog/box/direct', dict(mIoU=55.0), settings)
+    second.add('jpeg/box/direct', dict(mIoU=48.0), settings)
+    first.add('fog/box/wesam/seed0', dict(mIoU=60.0), settings)
+    merged = runs.RunRecord(str(tmp_path)).runs
+    assert {k: v['mIoU'] for k, v in merged.items()} == {
+        'fog/box/direct': 55.0, 'jpeg/box/direct': 48.0, 'fog/box/wesam/seed0': 60.0}
+
+
+def test_a_guarded_run_is_tested_with_its_final_and_its_kept_weights(tmp_path, monkeypatch):
+    """run_method tests a run watched by NoHarmGuardHook(restore_best=False) twice. With
+    an lr that wrecks training the guard keeps the start, whose test mIoU is Direct's."""
+    from synthetic_benchmark.demo import ensure_domains
+    data_root = str(tmp_path / 'data')
+    ensure_domains(data_root, {'fog': None}, dict(adapt=4, val=2, test=3))
+    config = tmp_path / 'guarded.py'
+    config.write_text(
+        f'_base_ = [{method_config("wesam_wl")!r}]\n'
+        'custom_hooks = [dict(type="TeacherUpdateHook", momentum=None),\n'
+        '    dict(type="NoHarmGuardHook", interval=1, restore_best=False, max_images=2)]\n')
+    monkeypatch.setitem(methods.METHODS, 'probe', (str(config), True))
+    guarded = runs.run_method('probe', data_root + '/fog/', str(tmp_path / 'probe'),
+                              iters=3, lr=30.0)
+    guard = guarded['guard']
+    assert sorted(guard) == ['best_fit', 'best_iter', 'final_fit', 'final_iter', 'mIoU',
+                             'per_image', 'picked_final', 'start_fit']
+    assert guard['best_iter'] == 0 and not guard['picked_final']
+    assert guard['mIoU'] != guarded['mIoU'] and guard['per_image'] != guarded['per_image']
+    direct = runs.run_method('direct', data_root + '/fog/', str(tmp_path / 'direct'))
+    assert guard['mIoU'] == pytest.approx(direct['mIoU'], abs=1e-6)
+    assert paired_interval(guard['per_image'], direct['per_image'])['mean'] == \
+        pytest.approx(0, abs=1e-9)
+    assert 'guard' not in direct
+
+
+def test_the_guard_column_and_its_summary(tmp_path):
+    """benchmark.py's guard cell pairs the kept weights with Direct; the summary counts
+    the runs that kept the final weights and the kept-minus-final change."""
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_tool', osp.join(methods.PROJECT, 'tools', 'benchmark.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    guard_cell, guard_summary = tool.guard_cell, tool.guard_summary
+    direct = dict(per_image=_write(tmp_path / 'direct.json', [0.5, 0.6, 0.7]))
+    guards = [dict(mIoU=62.0, picked_final=False, best_iter=20,
+                   per_image=_write(tmp_path / 'g0.json', [0.6, 0.6, 0.7])),
+              dict(mIoU=64.0, picked_final=True, best_iter=60,
+                   per_image=_write(tmp_path / 'g1.json', [0.7, 0.6, 0.7]))]
+    cell = guard_cell(guards, direct)
+    assert cell['mIoU'] == 63.0 and cell['picked_final'] == [False, True]
+    assert [i['mean'] for i in cell['vs_direct']] == pytest.approx([10 / 3, 20 / 3])
+    table = {'fog/box': {'wesam_wl': dict(seeds=[60.0, 64.0]), 'wesam_wl+guard': cell}}
+    assert guard_summary(table) == [
+        '\nwesam_wl+guard: the guard kept the final weights in 1 of 2 runs; kept minus '
+        'final test mIoU: mean +1.00, min +0.00, max +2.00.']
 
 
 def test_run_settings_fingerprint_config_and_source(tmp_path, monkeypatch):

@@ -8,7 +8,10 @@
 
 Each trained method runs a fixed number of iterations and the FINAL weights are
 evaluated on the test split; intervals are paired 95% t-intervals over test images of
-(method - Direct). ``--control`` adds WeSAM adapted on SOURCE images and tested on the
+(method - Direct). A method whose config watches training with
+``NoHarmGuardHook(restore_best=False)`` is also tested with the weights the guard kept
+(column ``<method>+guard``, the same runs) and the md says how often those were the final
+ones. ``--control`` adds WeSAM adapted on SOURCE images and tested on the
 target (how much of a gain is domain adaptation at all). Writes benchmark.json and
 benchmark.md (not the demo's results.json, so `--out work_dirs/demo` can extend the demo);
 finished runs are reused, so an interrupted benchmark resumes; a recorded run whose
@@ -87,7 +90,7 @@ def main() -> None:
             direct = run(run_key(domain, prompt, 'direct'), 'direct', domain, prompt, 0)
             cell = {}
             for method in methods:
-                scores, intervals = [], []
+                scores, intervals, guards = [], [], []
                 for seed in (args.seeds if method != 'direct' else [0]):
                     key = run_key(domain, prompt, method, seed)
                     if method == 'direct':
@@ -99,14 +102,20 @@ def main() -> None:
                     else:
                         result = run(key, method, domain, prompt, seed)
                     scores.append(result['mIoU'])
+                    guards.append(result.get('guard'))
                     if method != 'direct':
                         intervals.append(paired_interval(result['per_image'],
                                                          direct['per_image']))
                 cell[method] = dict(mIoU=float(np.mean(scores)), seeds=scores,
                                     vs_direct=intervals)
+                if guards and all(g is not None for g in guards):
+                    cell[f'{method}+guard'] = guard_cell(guards, direct)
             table[f'{domain}/{prompt}'] = cell
     with open(osp.join(args.out, 'benchmark.json'), 'w') as f:
         json.dump(table, f, indent=2)
+    # a method watched by NoHarmGuardHook gets a column for the weights the guard kept
+    methods = [column for method in methods for column in (method, f'{method}+guard')
+               if all(column in cell for cell in table.values())]
     lines = ['| domain / prompt | ' + ' | '.join(methods) + ' |',
              '|---|' + '---|' * len(methods)]
     for name, cell in table.items():
@@ -126,12 +135,44 @@ def main() -> None:
                  for m in methods]
         lines.append(f'| **mean ({prompt})** | ' + ' | '.join(f'**{v:.2f}**' for v in means)
                      + ' |')
+    lines += guard_summary(table)
     markdown = '\n'.join(lines)
     with open(osp.join(args.out, 'benchmark.md'), 'w') as f:
         f.write(markdown + '\n\nCells: final mIoU (mean over seeds) and, in brackets, the '
                 'gain over Direct with its paired 95% interval over test images '
                 '(seed-averaged).\n')
     print(markdown)
+
+
+def guard_cell(guards: list, direct: dict) -> dict:
+    """The table cell of the weights NoHarmGuardHook kept (one per seed), with their
+    paired intervals against Direct and against the same runs' final weights."""
+    return dict(mIoU=float(np.mean([g['mIoU'] for g in guards])),
+                seeds=[g['mIoU'] for g in guards],
+                vs_direct=[paired_interval(g['per_image'], direct['per_image'])
+                           for g in guards],
+                picked_final=[g['picked_final'] for g in guards],
+                best_iter=[g['best_iter'] for g in guards])
+
+
+def guard_summary(table: dict) -> list:
+    """Markdown lines: how often the guard kept the final weights and what its choice
+    did to the test mIoU (kept minus final, per run)."""
+    lines = []
+    columns = sorted({m for cell in table.values() for m in cell if m.endswith('+guard')})
+    for column in columns:
+        method = column[:-len('+guard')]
+        picked, changes = [], []
+        for cell in table.values():
+            if column in cell:
+                picked += cell[column]['picked_final']
+                changes += [g - f for g, f in zip(cell[column]['seeds'],
+                                                  cell[method]['seeds'])]
+        lines.append(f'\n{column}: the guard kept the final weights in {sum(picked)} of '
+                     f'{len(picked)} runs; kept minus final test mIoU: mean '
+                     f'{np.mean(changes):+.2f}, min {min(changes):+.2f}, max '
+                     f'{max(changes):+.2f}.')
+    return lines
 
 
 if __name__ == '__main__':
