@@ -46,7 +46,7 @@ FAMILIES = {
         losses=WESAM['losses'] | {'loss_wl_points'}),
     'wesam_wl/wesam-wl_vit-b_poly_2k_coco.py': dict(
         WESAM, model='WeakLabelSelfTraining', prompt='poly',
-        losses=WESAM['losses'] | {'loss_wl_box', 'loss_wl_pairwise', 'loss_wl_polygon'}),
+        losses=WESAM['losses'] | {'loss_wl_box', 'loss_wl_polygon'}),  # no pairwise (Y3)
     'sam/supervised_vit-b_box_2k_coco.py': dict(
         model='PromptableSAM', changes=r'^backbone\..*\.lora_',
         losses={'loss_focal', 'loss_dice', 'loss_iou'}, contrast=False),
