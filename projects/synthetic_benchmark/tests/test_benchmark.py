@@ -2,6 +2,7 @@
 import importlib.util
 import json
 import os.path as osp
+import sys
 from typing import Optional, Tuple
 
 import numpy as np
@@ -529,13 +530,44 @@ def test_a_guarded_run_is_tested_with_its_final_and_its_kept_weights(tmp_path, m
     assert 'guard' not in direct
 
 
-def test_the_guard_column_and_its_summary(tmp_path):
-    """benchmark.py's guard cell pairs the kept weights with Direct; the summary counts
-    the runs that kept the final weights and the kept-minus-final change."""
+def _benchmark_tool():
     spec = importlib.util.spec_from_file_location(
         'benchmark_tool', osp.join(methods.PROJECT, 'tools', 'benchmark.py'))
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
+    return tool
+
+
+def test_report_only_tabulates_the_recorded_runs_without_running(tmp_path, monkeypatch):
+    """benchmark.py --report-only: a cell whose runs are all recorded is filled, one with
+    a seed missing is '-' (so is its mean), and nothing is run."""
+    tool = _benchmark_tool()
+    monkeypatch.setattr(tool, 'DEMO_SPLITS', dict(adapt=2, val=1, test=3))
+    monkeypatch.setattr(tool, 'run_recorded', None)  # would fail if called
+    out, data = tmp_path / 'out', tmp_path / 'data'
+    record = runs.RunRecord(str(out))
+    for key, method, seed, values in (('fog/box/direct', 'direct', 0, [0.5, 0.6, 0.7]),
+                                      ('fog/box/wesam/seed0', 'wesam', 0, [0.6, 0.7, 0.8])):
+        record.add(key, dict(mIoU=100 * float(np.mean(values)),
+                             per_image=_write(tmp_path / f'{method}.json', values)),
+                   runs.run_settings(method, prompt='box', seed=seed))
+    argv = ['benchmark.py', '--domains', 'fog', '--prompts', 'box', '--methods', 'direct',
+            'wesam', '--out', str(out), '--data-root', str(data), '--report-only']
+    monkeypatch.setattr(sys, 'argv', argv + ['--seeds', '0'])
+    tool.main()
+    lines = (out / 'benchmark.md').read_text().splitlines()
+    assert lines[2] == '| fog/box | 60.00 | 70.00 (+10.0 [+10.0, +10.0]) |'
+    assert lines[3] == '| **mean (box)** | **60.00** | **70.00** |'
+    monkeypatch.setattr(sys, 'argv', argv + ['--seeds', '0', '1'])
+    tool.main()
+    lines = (out / 'benchmark.md').read_text().splitlines()
+    assert lines[2:4] == ['| fog/box | 60.00 | - |', '| **mean (box)** | **60.00** | - |']
+
+
+def test_the_guard_column_and_its_summary(tmp_path):
+    """benchmark.py's guard cell pairs the kept weights with Direct; the summary counts
+    the runs that kept the final weights and the kept-minus-final change."""
+    tool = _benchmark_tool()
     guard_cell, guard_summary = tool.guard_cell, tool.guard_summary
     direct = dict(per_image=_write(tmp_path / 'direct.json', [0.5, 0.6, 0.7]))
     guards = [dict(mIoU=62.0, picked_final=False, best_iter=20,

@@ -32,7 +32,7 @@ from mmwesam.utils import setup_torch
 from synthetic_benchmark.demo import ensure_domains
 from synthetic_benchmark.methods import (DEFAULT_SOURCE, DEMO_SPLITS, METHODS, SOURCE_MODELS,
                                          domain_severities)
-from synthetic_benchmark.runs import RunRecord, run_key, run_recorded
+from synthetic_benchmark.runs import RunRecord, run_key, run_recorded, run_settings
 from synthetic_benchmark.stats import paired_interval
 
 
@@ -61,6 +61,10 @@ def main() -> None:
                         'hard tier: the same domain at another severity needs its own '
                         'folder)')
     parser.add_argument('--out', default='work_dirs/benchmark')
+    parser.add_argument('--report-only', action='store_true',
+                        help='tabulate the runs recorded in --out without running any '
+                        '(a cell with a run missing is "-"; e.g. while other processes '
+                        'are still filling the record)')
     args = parser.parse_args()
     setup_torch()
     os.makedirs(args.out, exist_ok=True)
@@ -79,6 +83,9 @@ def main() -> None:
                      source=args.source)
 
     def run(key, method, domain, prompt, seed, **kwargs):
+        if args.report_only:  # None where the run is not recorded
+            return runs.get(key, run_settings(method, prompt=prompt, seed=seed,
+                                              **overrides, **kwargs))
         return run_recorded(runs, key, method, osp.join(args.data_root, domain) + '/',
                             rerun_stale=args.rerun_stale, prompt=prompt, seed=seed,
                             **overrides, **kwargs)
@@ -88,8 +95,8 @@ def main() -> None:
     for domain in args.domains:
         for prompt in args.prompts:
             direct = run(run_key(domain, prompt, 'direct'), 'direct', domain, prompt, 0)
-            cell = {}
-            for method in methods:
+            cell = table[f'{domain}/{prompt}'] = {}
+            for method in methods if direct is not None else []:
                 scores, intervals, guards = [], [], []
                 for seed in (args.seeds if method != 'direct' else [0]):
                     key = run_key(domain, prompt, method, seed)
@@ -101,26 +108,32 @@ def main() -> None:
                                      adapt_ann='annotations/instances_train.json')
                     else:
                         result = run(key, method, domain, prompt, seed)
+                    if result is None:
+                        break
                     scores.append(result['mIoU'])
                     guards.append(result.get('guard'))
                     if method != 'direct':
                         intervals.append(paired_interval(result['per_image'],
                                                          direct['per_image']))
+                if result is None:  # --report-only: not every seed is recorded
+                    continue
                 cell[method] = dict(mIoU=float(np.mean(scores)), seeds=scores,
                                     vs_direct=intervals)
                 if guards and all(g is not None for g in guards):
                     cell[f'{method}+guard'] = guard_cell(guards, direct)
-            table[f'{domain}/{prompt}'] = cell
     with open(osp.join(args.out, 'benchmark.json'), 'w') as f:
         json.dump(table, f, indent=2)
     # a method watched by NoHarmGuardHook gets a column for the weights the guard kept
     methods = [column for method in methods for column in (method, f'{method}+guard')
-               if all(column in cell for cell in table.values())]
+               if column == method or any(column in cell for cell in table.values())]
     lines = ['| domain / prompt | ' + ' | '.join(methods) + ' |',
              '|---|' + '---|' * len(methods)]
     for name, cell in table.items():
         parts = []
         for method in methods:
+            if method not in cell:
+                parts.append('-')
+                continue
             entry = cell[method]
             text = f'{entry["mIoU"]:.2f}'
             if entry['vs_direct']:
@@ -131,10 +144,10 @@ def main() -> None:
             parts.append(text)
         lines.append(f'| {name} | ' + ' | '.join(parts) + ' |')
     for prompt in args.prompts:
-        means = [np.mean([table[f'{d}/{prompt}'][m]['mIoU'] for d in args.domains])
-                 for m in methods]
-        lines.append(f'| **mean ({prompt})** | ' + ' | '.join(f'**{v:.2f}**' for v in means)
-                     + ' |')
+        cells = [table[f'{d}/{prompt}'] for d in args.domains]
+        means = [f'**{np.mean([c[m]["mIoU"] for c in cells]):.2f}**'
+                 if all(m in c for c in cells) else '-' for m in methods]
+        lines.append(f'| **mean ({prompt})** | ' + ' | '.join(means) + ' |')
     lines += guard_summary(table)
     markdown = '\n'.join(lines)
     with open(osp.join(args.out, 'benchmark.md'), 'w') as f:
