@@ -1,7 +1,8 @@
 """The benchmark's configs are the toolbox's tiny-model configs
 (configs/sam/direct_tiny-p4_box_coco.py, configs/wesam/wesam_tiny-p4_{box,point}_60it_coco.py,
-configs/wesam_wl/wesam-wl_tiny-p4_{box,point,poly}_60it_coco.py) with the synthetic data: the settings chosen on the synthetic validation split are exactly
-what a user of those configs runs on real data."""
+configs/wesam_wl/wesam-wl_tiny-p4_{box,point,poly}_60it_coco.py) with the synthetic data:
+the settings chosen on the synthetic validation split are exactly what a user of those
+configs runs on real data."""
 import os.path as osp
 from typing import Any, Dict
 
