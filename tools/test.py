@@ -13,6 +13,7 @@ from mmwesam.engine.runner.amp_loops import DTYPES as AMP_DTYPES
 from mmwesam.utils import register_all_modules
 from mmwesam.utils.check_inputs import (CHECKPOINT_HELP, exit_if_missing, load_tool_config,
                                         missing_inputs)
+from mmwesam.utils.distributed import finish_distributed
 from mmwesam.utils.package_files import resolve_shipped_checkpoint
 
 
@@ -75,6 +76,7 @@ def main() -> None:
             json.dump(dict(config=args.config, checkpoint=args.checkpoint, metrics=metrics),
                       f, indent=2)
         print(f'metrics written to {out_file}')
+    finish_distributed()
 
 
 if __name__ == '__main__':

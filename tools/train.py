@@ -12,6 +12,7 @@ from mmwesam.engine.runner.amp_loops import DTYPES as AMP_DTYPES
 from mmwesam.utils import register_all_modules
 from mmwesam.utils.check_inputs import (exit_if_missing, load_tool_config, missing_inputs,
                                         resume_problem)
+from mmwesam.utils.distributed import finish_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -77,6 +78,7 @@ def main() -> None:
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
+    finish_distributed()
 
 
 if __name__ == '__main__':

@@ -41,3 +41,16 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
     wrapper['device_ids'] = None  # a CPU module: DDP refuses device ids
     cfg.model_wrapper_cfg = wrapper
     return True
+
+
+def finish_distributed() -> None:
+    """End a distributed run cleanly: wait for every rank, then destroy the process group.
+
+    Left to the interpreter's exit, gloo's threads can be torn down while the store is
+    still in use, and a rank aborts ("terminate called without an active exception",
+    SIGABRT) after its work is done: the launcher then reports the whole run as failed.
+    A no-op outside a distributed run.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
