@@ -97,7 +97,8 @@ def _guard_result(runner, work_dir: str, final: dict) -> Optional[dict]:
     """A run whose config watches training with ``NoHarmGuardHook(restore_best=False)``
     was tested with its final weights; here the weights the guard kept are tested too
     (the same run, so the two are paired): the guard's summary plus their mIoU and
-    per-image file. None for a run without the hook."""
+    per-image file. None for a run without the hook. The model then holds the kept
+    weights."""
     import torch
     hook = next((h for h in runner.hooks if type(h).__name__ == 'NoHarmGuardHook'), None)
     if hook is None or hook.best_state is None:

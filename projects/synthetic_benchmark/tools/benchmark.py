@@ -159,7 +159,8 @@ def main() -> None:
 
 def guard_cell(guards: list, direct: dict) -> dict:
     """The table cell of the weights NoHarmGuardHook kept (one per seed), with their
-    paired intervals against Direct and against the same runs' final weights."""
+    paired intervals against Direct and the guard's choices (was it the final
+    checkpoint, which iteration)."""
     return dict(mIoU=float(np.mean([g['mIoU'] for g in guards])),
                 seeds=[g['mIoU'] for g in guards],
                 vs_direct=[paired_interval(g['per_image'], direct['per_image'])
