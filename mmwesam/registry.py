@@ -10,6 +10,7 @@ from mmdet.registry import LOG_PROCESSORS as MMDET_LOG_PROCESSORS
 from mmdet.registry import LOOPS as MMDET_LOOPS
 from mmdet.registry import METRICS as MMDET_METRICS
 from mmdet.registry import MODELS as MMDET_MODELS
+from mmdet.registry import OPTIM_WRAPPERS as MMDET_OPTIM_WRAPPERS
 from mmdet.registry import TRANSFORMS as MMDET_TRANSFORMS
 from mmdet.registry import VISBACKENDS as MMDET_VISBACKENDS
 from mmdet.registry import VISUALIZERS as MMDET_VISUALIZERS
@@ -25,6 +26,8 @@ TRANSFORMS = Registry(
 METRICS = Registry('metric', parent=MMDET_METRICS, locations=['mmwesam.evaluation'])
 HOOKS = Registry('hook', parent=MMDET_HOOKS, locations=['mmwesam.engine'])
 LOOPS = Registry('loop', parent=MMDET_LOOPS, locations=['mmwesam.engine'])
+OPTIM_WRAPPERS = Registry(
+    'optim_wrapper', parent=MMDET_OPTIM_WRAPPERS, locations=['mmwesam.engine'])
 VISUALIZERS = Registry(
     'visualizer', parent=MMDET_VISUALIZERS, locations=['mmwesam.engine'])
 # nothing of mmwesam's own: they exist so that the runner finds mmengine's log processor

@@ -9,6 +9,7 @@ from mmengine.dist import get_rank
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmwesam.engine.amp import use_amp
 from mmwesam.engine.runner.amp_loops import DTYPES as AMP_DTYPES
 from mmwesam.utils import register_all_modules
 from mmwesam.utils.check_inputs import (CHECKPOINT_HELP, exit_if_missing, load_tool_config,
@@ -55,7 +56,7 @@ def main() -> None:
     # by the runner's load_from, which knows neither key layout.
     cfg.load_from = None
     if args.amp:
-        cfg.test_cfg = dict(type='AmpTestLoop', dtype=args.amp)
+        use_amp(cfg, args.amp, train=False, test=True)
     if args.show_dir:
         cfg.default_hooks.visualization.draw = True
         cfg.default_hooks.visualization.test_out_dir = args.show_dir
@@ -76,6 +77,7 @@ def main() -> None:
             json.dump(dict(config=args.config, checkpoint=args.checkpoint, metrics=metrics),
                       f, indent=2)
         print(f'metrics written to {out_file}')
+    del runner, model  # they hold the process group (see finish_distributed)
     finish_distributed()
 
 

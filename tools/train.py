@@ -3,11 +3,11 @@ import argparse
 import os
 import os.path as osp
 
-import torch
 from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmwesam.engine.amp import use_amp
 from mmwesam.engine.runner.amp_loops import DTYPES as AMP_DTYPES
 from mmwesam.utils import register_all_modules
 from mmwesam.utils.check_inputs import (exit_if_missing, load_tool_config, missing_inputs,
@@ -20,8 +20,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument('--amp', nargs='?', const='bfloat16', choices=AMP_DTYPES,
-                        help='automatic mixed precision (CUDA): bfloat16 (default) or '
-                        'float16 (with dynamic loss scaling, for GPUs without bf16)')
+                        help='automatic mixed precision: bfloat16 (default; also on CPU) or '
+                        'float16 (CUDA, with dynamic loss scaling, for GPUs without bf16)')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from the given checkpoint, or from the latest one '
                         'in the work dir when no path is given')
@@ -43,16 +43,11 @@ def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
     cfg = load_tool_config(args)
-    if args.amp and not torch.cuda.is_available():
-        raise SystemExit('mmwesam: --amp trains with MMEngine\'s AmpOptimWrapper, which needs '
-                         'a CUDA device; on CPU train without --amp (tools/test.py --amp '
-                         'evaluates in bf16 on CPU too)')
     if args.amp:
-        # bf16 has fp32's range: no loss scaling; GradScaler still skips inf steps
-        cfg.optim_wrapper.update(type='AmpOptimWrapper', dtype=args.amp,
-                                 loss_scale='dynamic' if args.amp == 'float16' else 1.0)
-        if cfg.get('val_cfg') is not None:
-            cfg.val_cfg = dict(type='AmpValLoop', dtype=args.amp)
+        try:
+            use_amp(cfg, args.amp, train=True, test=False)
+        except ValueError as error:
+            raise SystemExit(f'mmwesam: {error}')
     if args.auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
             raise SystemExit(f'mmwesam: --auto-scale-lr needs auto_scale_lr.base_batch_size '
@@ -78,6 +73,9 @@ def main() -> None:
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
+    # the runner's DDP / FSDP wrapper holds the process group: drop it first, so that
+    # destroying the group really stops gloo's threads
+    del runner
     finish_distributed()
 
 

@@ -1,7 +1,7 @@
-"""What can be checked of the FSDP config without a GPU (torch's FSDP refuses CPU): the
-wrap policy resolves as MMEngine's FSDP wrapper looks it up and selects exactly the
-encoder blocks, and the model trains nothing but LoRA (the anchor's parameter swap is
-not FSDP-safe for anything else)."""
+"""The FSDP config: the wrap policy resolves as MMEngine's FSDP wrapper looks it up and
+selects exactly the encoder blocks, the model trains nothing but LoRA (the anchor's
+parameter swap is not FSDP-safe for anything else), and the tiny config that the suite's
+2-process FSDP run trains (tests/test_tools/test_distributed.py) shards as it does."""
 import os.path as osp
 
 from mmengine.config import Config
@@ -12,6 +12,7 @@ from mmwesam.utils import register_all_modules
 from helpers import REPO, tiny_sam_settings
 
 CONFIG = osp.join(REPO, 'configs/wesam/wesam-fsdp_vit-h_box_2k_coco.py')
+TINY = osp.join(REPO, 'tests/data/configs/wesam_tiny_fsdp.py')
 
 
 def test_fsdp_config_wraps_each_encoder_block_and_trains_only_lora():
@@ -33,3 +34,11 @@ def test_fsdp_config_wraps_each_encoder_block_and_trains_only_lora():
     assert all(policy(m, recurse=True, nonwrapped_numel=0) for m in model.modules())
     assert model.changed_parameter_names == []
     assert all('.lora_' in n for n, p in model.named_parameters() if p.requires_grad)
+
+
+def test_the_tiny_fsdp_config_is_the_vit_h_strategy():
+    vit_h, tiny = Config.fromfile(CONFIG), Config.fromfile(TINY)
+    assert tiny.runner_type == vit_h.runner_type
+    assert tiny.strategy.to_dict() == vit_h.strategy.to_dict()
+    for key in ('checkpoint_blocks', 'checkpoint_policy'):
+        assert tiny.model.segmentor.backbone[key] == vit_h.model.segmentor.backbone[key]

@@ -22,12 +22,14 @@ def build_method_cfg(method: str, data_root: str, work_dir: str, prompt: str = '
                      seed: int = 0, iters: Optional[int] = None,
                      adapt_root: Optional[str] = None, adapt_ann: Optional[str] = None,
                      eval_split: str = 'test', lr: Optional[float] = None,
-                     source: str = DEFAULT_SOURCE, source_checkpoint: Optional[str] = None):
+                     source: str = DEFAULT_SOURCE, source_checkpoint: Optional[str] = None,
+                     amp: Optional[str] = None):
     """The config of one run: ``method`` of source model ``source`` (its config
     directory in :data:`SOURCE_MODELS`) adapted on ``adapt_root`` (default: the domain's
     own adapt split) and evaluated on ``data_root``'s ``eval_split``; ``lr`` overrides
     the config's learning rate (tuning on the validation split); ``source_checkpoint``
-    replaces the source model's weights (same architecture)."""
+    replaces the source model's weights (same architecture); ``amp`` (``'bfloat16'``)
+    trains and tests under autocast, as ``tools/train.py --amp`` does."""
     from mmengine.config import Config
     cfg = Config.fromfile(method_config(method, source, prompt))
     model = _model_cfg(cfg)
@@ -55,6 +57,9 @@ def build_method_cfg(method: str, data_root: str, work_dir: str, prompt: str = '
     cfg.default_hooks.logger.interval = 10**6
     cfg.test_evaluator = dict(type='InstanceIoUMetric',
                               per_image_file=osp.join(work_dir, 'per_image.json'))
+    if amp is not None:
+        from mmwesam.engine.amp import use_amp
+        use_amp(cfg, amp)
     cfg.experiment_name = f'{method}_{osp.basename(osp.normpath(work_dir))}_' \
                           f'{time.time_ns()}'
     return cfg
@@ -161,9 +166,12 @@ def run_settings(method: str, iters: Optional[int] = None, lr: Optional[float] =
                            source_checkpoint='<source>', **kwargs)
     cfg.pop('experiment_name')  # unique per build (a timestamp)
     text = json.dumps(cfg.to_dict(), sort_keys=True, default=str)
-    return dict(iters=iters, lr=lr, eval_split=eval_split,
-                config=hashlib.sha1(text.encode()).hexdigest()[:12],
-                source=_file_digest(source_checkpoint or source_checkpoint_of(source)))
+    settings = dict(iters=iters, lr=lr, eval_split=eval_split,
+                    config=hashlib.sha1(text.encode()).hexdigest()[:12],
+                    source=_file_digest(source_checkpoint or source_checkpoint_of(source)))
+    if kwargs.get('amp'):  # named only when set: fp32 records keep their settings
+        settings['amp'] = kwargs['amp']
+    return settings
 
 
 class RunRecord:

@@ -1,7 +1,7 @@
 """Paired statistics over test images: per-image IoU differences and t-intervals."""
 import json
 import os.path as osp
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 
@@ -40,8 +40,10 @@ def paired_interval(per_image_a: str, per_image_b: str, confidence: float = 0.95
 
 def compare_recorded(runs: Dict[str, dict], method_a: str, method_b: str, prompt: str,
                      domains: Sequence[str], seeds: Sequence[int],
-                     confidence: float = 0.95) -> Dict[str, Dict[str, dict]]:
-    """``method_a - method_b`` from recorded runs (``runs.json``), paired over test images:
+                     confidence: float = 0.95, runs_b: Optional[Dict[str, dict]] = None
+                     ) -> Dict[str, Dict[str, dict]]:
+    """``method_a - method_b`` from recorded runs (``runs.json``; ``method_b``'s from
+    ``runs_b`` when given, e.g. the same method run in bf16 against fp32), paired over test images:
     ``{domain: {'seed<s>': interval}}`` plus ``'all domains'`` (the images of every domain
     pooled, per seed). Each seed's interval covers image sampling only: how far apart the
     seeds land is the other part of the uncertainty, so it is reported per seed."""
@@ -51,11 +53,11 @@ def compare_recorded(runs: Dict[str, dict], method_a: str, method_b: str, prompt
         out[domain] = {}
         for seed in seeds:
             files = []
-            for method in (method_a, method_b):
+            for method, record in ((method_a, runs), (method_b, runs_b or runs)):
                 key = run_key(domain, prompt, method, seed)
-                if key not in runs:
-                    raise KeyError(f'no recorded run {key!r} (recorded: {len(runs)} runs)')
-                files.append(runs[key]['per_image'])
+                if key not in record:
+                    raise KeyError(f'no recorded run {key!r} (recorded: {len(record)} runs)')
+                files.append(record[key]['per_image'])
             diff = paired_differences(*files)
             out[domain][f'seed{seed}'] = t_interval(diff, confidence)
             pooled[seed].append(diff)

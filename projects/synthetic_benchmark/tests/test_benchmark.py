@@ -7,6 +7,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 import pytest
+import torch
 
 from synthetic_benchmark import demo, methods, runs
 from synthetic_benchmark.methods import (ABLATIONS, METHODS, RECORDS, REPO, SOURCE_MODELS,
@@ -132,6 +133,24 @@ def test_build_method_cfg(method, tmp_path):
     assert cfg.randomness == dict(seed=3)
     assert cfg.param_scheduler[0].end <= 7
     assert cfg.optim_wrapper.optimizer.lr == 2e-4
+
+
+def test_a_bf16_run_is_configured_and_recorded_apart(tmp_path, monkeypatch):
+    """``--amp bfloat16``: the run trains and tests under autocast (CPU: the autocast
+    wrapper), and its settings differ from the fp32 run's, which keep their old form."""
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    fp32 = build_method_cfg('wesam', 'data/x/fog/', str(tmp_path), source='p4')
+    bf16 = build_method_cfg('wesam', 'data/x/fog/', str(tmp_path), source='p4',
+                            amp='bfloat16')
+    assert bf16.optim_wrapper.type == 'AutocastOptimWrapper'
+    assert bf16.optim_wrapper.optimizer == fp32.optim_wrapper.optimizer
+    assert bf16.test_cfg == dict(type='AmpTestLoop', dtype='bfloat16')
+    assert fp32.optim_wrapper.type != 'AutocastOptimWrapper' and \
+        fp32.get('test_cfg', {}).get('type') != 'AmpTestLoop'
+    plain = runs.run_settings('wesam', source='p4')
+    amp = runs.run_settings('wesam', source='p4', amp='bfloat16')
+    assert 'amp' not in plain and amp.pop('amp') == 'bfloat16'
+    assert amp['config'] != plain['config'] and amp['source'] == plain['source']
 
 
 def _without_variant(cfg) -> dict:

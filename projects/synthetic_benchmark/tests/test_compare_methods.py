@@ -85,3 +85,30 @@ def test_compare_methods_tool_prints_and_writes(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, 'argv', [script, str(tmp_path / 'none'), 'a', 'b'])
     with pytest.raises(SystemExit, match='runs.json does not exist'):
         runpy.run_path(script, run_name='__main__')
+
+
+def test_compare_methods_reads_method_b_from_another_record(tmp_path, monkeypatch, capsys):
+    """The same method in two output directories (e.g. bf16 against fp32): a's runs are
+    the first record's 'a', b's the second record's 'a'."""
+    shift = {'low_contrast': {0: 0.02, 1: 0.04}, 'camouflage': {0: -0.03, 1: 0.01}}
+    runs, diffs = _runs(tmp_path, shift)
+    first, second = tmp_path / 'bf16', tmp_path / 'fp32'
+    for out, method in ((first, 'a'), (second, 'b')):
+        out.mkdir()
+        renamed = {key.replace(f'/{method}/', '/a/'): run for key, run in runs.items()
+                   if f'/{method}/' in key}
+        with open(out / 'runs.json', 'w') as f:
+            json.dump(renamed, f)
+    script = osp.join(PROJECT, 'tools', 'compare_methods.py')
+    monkeypatch.setattr(sys, 'argv', [script, str(first), 'a', 'a', '--out-b', str(second),
+                                      '--prompt', 'point', '--domains', *DOMAINS, '--json',
+                                      str(tmp_path / 'cmp.json')])
+    runpy.run_path(script, run_name='__main__')
+    row = next(line for line in capsys.readouterr().out.splitlines()
+               if line.startswith('| camouflage |'))
+    assert row.endswith(f'| {np.mean([diffs["camouflage", s].mean() for s in SEEDS]):+.2f} |')
+    with open(tmp_path / 'cmp.json') as f:
+        saved = json.load(f)
+    assert saved['runs_b'] == str(second / 'runs.json')
+    assert saved['intervals']['low_contrast']['seed1'] == pytest.approx(
+        t_interval(diffs['low_contrast', 1]))

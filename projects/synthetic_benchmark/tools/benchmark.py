@@ -4,7 +4,7 @@
         [--tier default|hard] [--domains ...] [--prompts box point poly]
         [--methods direct tent selftrain_only ema_teacher wesam supervised] [--seeds 0 1]
         [--control] [--source p4] [--out work_dirs/benchmark] [--eval-split val --lr 3e-4]
-        [--rerun-stale]
+        [--rerun-stale] [--amp bfloat16]
 
 Each trained method runs a fixed number of iterations and the FINAL weights are
 evaluated on the test split; intervals are paired 95% t-intervals over test images of
@@ -16,6 +16,8 @@ target (how much of a gain is domain adaptation at all). Writes benchmark.json a
 benchmark.md (not the demo's results.json, so `--out work_dirs/demo` can extend the demo);
 finished runs are reused, so an interrupted benchmark resumes; a recorded run whose
 config, source model or overrides changed since is refused (``--rerun-stale`` reruns it).
+``--amp bfloat16`` trains and tests every run under bf16 autocast (its config differs, so
+give it its own ``--out``; ``compare_methods.py --out-b`` pairs it with the fp32 runs).
 Hyper-parameters are tuned with ``--eval-split val`` (and e.g. ``--lr``, ``--iters``),
 never on the test split. For each prompt kind a method runs the config that its source
 model's ``prompt_configs`` names for it (lrs chosen with that prompt kind), else its
@@ -60,6 +62,8 @@ def main() -> None:
                         help='default: data/synthetic_demo (data/synthetic_hard for the '
                         'hard tier: the same domain at another severity needs its own '
                         'folder)')
+    parser.add_argument('--amp', default=None, choices=['bfloat16'],
+                        help='train and test under bf16 autocast (tools/train.py --amp)')
     parser.add_argument('--out', default='work_dirs/benchmark')
     parser.add_argument('--report-only', action='store_true',
                         help='tabulate the runs recorded in --out without running any '
@@ -81,6 +85,8 @@ def main() -> None:
 
     overrides = dict(iters=args.iters, lr=args.lr, eval_split=args.eval_split,
                      source=args.source)
+    if args.amp:  # only then: the settings of fp32 records stay what they were
+        overrides['amp'] = args.amp
 
     def run(key, method, domain, prompt, seed, **kwargs):
         if args.report_only:  # None where the run is not recorded

@@ -2,11 +2,13 @@
 
     python projects/synthetic_benchmark/tools/compare_methods.py \
         work_dirs/bench_point wesam selftrain_only \
-        --prompt point [--seeds 0 1] [--domains ...] [--source p4]
+        --prompt point [--seeds 0 1] [--domains ...] [--source p4] [--out-b DIR]
 
 Reads ``<out>/runs.json`` of ``benchmark.py`` (nothing is rerun) and prints, per domain and
 seed, the mean per-image IoU difference (a - b) with its paired 95% t-interval, plus all
 domains' images pooled. The benchmark's own table compares every method with Direct only.
+``--out-b`` reads ``method_b``'s runs from another output directory: the same method run
+with other settings, e.g. ``benchmark.py --amp bfloat16`` against fp32.
 """
 import argparse
 import json
@@ -31,6 +33,15 @@ def format_comparison(table: dict, method_a: str, method_b: str, seeds) -> str:
     return '\n'.join(lines)
 
 
+def _read_runs(out: str):
+    runs_file = osp.join(out, 'runs.json')
+    if not osp.isfile(runs_file):
+        sys.exit(f'{runs_file} does not exist: run projects/synthetic_benchmark/tools/benchmark.py '
+                 f'--out {out} first')
+    with open(runs_file) as f:
+        return json.load(f), runs_file
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('out', help='the benchmark output directory (has runs.json)')
@@ -41,21 +52,20 @@ def main() -> None:
     parser.add_argument('--domains', nargs='+', default=None,
                         help='default: the domains kept for the source model')
     parser.add_argument('--source', default=DEFAULT_SOURCE, choices=sorted(SOURCE_MODELS))
+    parser.add_argument('--out-b', default=None,
+                        help='read method_b\'s runs from this benchmark output instead')
     parser.add_argument('--json', default=None, help='also write the intervals here')
     args = parser.parse_args()
-    runs_file = osp.join(args.out, 'runs.json')
-    if not osp.isfile(runs_file):
-        sys.exit(f'{runs_file} does not exist: run projects/synthetic_benchmark/tools/benchmark.py '
-                 f'--out {args.out} first')
-    with open(runs_file) as f:
-        runs = json.load(f)
+    runs, runs_file = _read_runs(args.out)
+    runs_b, runs_file_b = _read_runs(args.out_b) if args.out_b else (runs, runs_file)
     domains = args.domains or list(kept_domains(args.source))
     table = compare_recorded(runs, args.method_a, args.method_b, args.prompt, domains,
-                             args.seeds)
+                             args.seeds, runs_b=runs_b)
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump(dict(runs=runs_file, a=args.method_a, b=args.method_b,
-                           prompt=args.prompt, intervals=table), f, indent=2)
+            json.dump(dict(runs=runs_file, runs_b=runs_file_b, a=args.method_a,
+                           b=args.method_b, prompt=args.prompt, intervals=table), f,
+                      indent=2)
     print(format_comparison(table, args.method_a, args.method_b, args.seeds))
 
 
