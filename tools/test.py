@@ -44,7 +44,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = load_tool_config(args)
+    cfg = load_tool_config(args, evaluate=True)
     problems = missing_inputs(cfg, ['test_dataloader'], check_model_checkpoint=False)
     args.checkpoint = resolve_shipped_checkpoint(args.checkpoint)
     if not osp.isfile(args.checkpoint):

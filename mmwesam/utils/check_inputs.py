@@ -118,12 +118,15 @@ def read_config(path: str) -> Config:
                          f'(_base_) is missing: {error.filename}')
 
 
-def load_tool_config(args) -> Config:
+def load_tool_config(args, evaluate: bool = False) -> Config:
     """The config of ``tools/train.py`` / ``tools/test.py``: file (a packaged config when
     the path is not a file here, :func:`resolve_config`), --cfg-options, --launcher, and
     --work-dir (default ``work_dirs/<config name>``, as in mmdet), and a CPU distributed
     run's set-up (:func:`setup_cpu_distributed`). A Pretrained checkpoint
-    that is not here but ships with the package (the tiny source SAM) is taken from it."""
+    that is not here but ships with the package (the tiny source SAM) is taken from it.
+    For evaluation (``evaluate``) a config that trains under FSDP (``FlexibleRunner``)
+    runs with MMEngine's ``Runner``: prediction needs no sharding (ViT-H's weights are
+    2.4 GiB), and the FSDP checkpoints hold the full weights."""
     try:
         args.config = resolve_config(args.config)
     except FileNotFoundError as error:
@@ -138,6 +141,11 @@ def load_tool_config(args) -> Config:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     for init_cfg, _ in _walk_pretrained(cfg.get('model', {}), 'model'):
         init_cfg['checkpoint'] = resolve_shipped_checkpoint(init_cfg['checkpoint'])
+    if evaluate and cfg.get('runner_type') == 'FlexibleRunner':
+        print(f'mmwesam: {args.config} trains under {cfg.get("strategy", {}).get("type")}; '
+              'evaluating with the standard Runner (DDP across processes)')
+        cfg.pop('runner_type')
+        cfg.pop('strategy', None)
     setup_cpu_distributed(cfg, args.launcher)  # gloo, DDP without device ids; no-op on GPU
     return cfg
 

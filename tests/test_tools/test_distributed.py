@@ -135,7 +135,8 @@ def test_fsdp_trains_like_ddp(trained, data_root, tmp_path):
     passes through sharded blocks, LoRA and frozen weights in one flat parameter. From
     the same weights and on the same global batch it ends where DDP ends (measured:
     bit-equal; FSDP's reduce-scatter adds the same two gradients as DDP's all-reduce),
-    and rank 0 saves a full checkpoint with the keys of DDP's."""
+    and rank 0 saves a full checkpoint with the keys of DDP's, which tools/test.py
+    evaluates."""
     work = str(tmp_path / 'fsdp')
     log = _train(data_root, work, procs=2, batch=1, port=29653,
                  config='tests/data/configs/wesam_tiny_fsdp.py', start=trained['start'])
@@ -148,6 +149,20 @@ def test_fsdp_trains_like_ddp(trained, data_root, tmp_path):
     moved = max((ddp[k] - start[k]).abs().max().item() for k in ddp if '.lora_' in k)
     assert moved > 100 * max(diff, 1e-9), (moved, diff)
     assert all(torch.equal(fsdp[k], start[k]) for k in fsdp if '.lora_' not in k)
+
+    # tools/test.py evaluates the FSDP config's checkpoint with the standard runner
+    metrics = {}
+    for name, config, checkpoint in (
+            ('fsdp', 'tests/data/configs/wesam_tiny_fsdp.py', osp.join(work, f'iter_{ITERS}.pth')),
+            ('ddp', CONFIG, osp.join(trained['two'], f'iter_{ITERS}.pth'))):
+        test_work = str(tmp_path / f'test_{name}')
+        log = _run(['tools/test.py', config, checkpoint, '--work-dir', test_work,
+                    '--cfg-options', *_data_options(data_root)], 1, 0)
+        with open(osp.join(test_work, 'test_metrics.json')) as f:
+            metrics[name] = json.load(f)['metrics']
+        if name == 'fsdp':
+            assert 'trains under FSDPStrategy; evaluating with the standard Runner' in log
+    assert metrics['fsdp'] == metrics['ddp'] and metrics['fsdp']['num_images'] == 3
 
 
 def test_distributed_evaluation_scores_every_image_once(trained, data_root, tmp_path):
