@@ -15,6 +15,7 @@ from mmdet.registry import TRANSFORMS as MMDET_TRANSFORMS
 from mmdet.registry import VISBACKENDS as MMDET_VISBACKENDS
 from mmdet.registry import VISUALIZERS as MMDET_VISUALIZERS
 from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
+from mmengine.registry import STRATEGIES as MMENGINE_STRATEGIES
 from mmengine.registry import Registry
 
 MODELS = Registry('model', parent=MMDET_MODELS, locations=['mmwesam.models'])
@@ -37,3 +38,5 @@ LOG_PROCESSORS = Registry(
 VISBACKENDS = Registry('vis_backend', parent=MMDET_VISBACKENDS, locations=['mmwesam.engine'])
 # callables named in configs, e.g. FSDP's auto_wrap_policy (mmdet has no FUNCTIONS)
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, locations=['mmwesam.engine'])
+# FlexibleRunner strategies (mmdet has no STRATEGIES registry)
+STRATEGIES = Registry('strategy', parent=MMENGINE_STRATEGIES, locations=['mmwesam.engine'])

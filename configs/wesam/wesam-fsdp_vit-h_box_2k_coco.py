@@ -14,7 +14,7 @@
 _base_ = ['./wesam-lowmem_vit-h_box_2k_coco.py']
 runner_type = 'FlexibleRunner'
 strategy = dict(
-    type='FSDPStrategy',
+    type='mmwesam.ResumableFSDPStrategy',  # MMEngine's FSDPStrategy, resume fixed
     # full state dicts: checkpoints that tools/test.py and --resume read like any other
     state_dict_cfg='full',
     model_wrapper=dict(

@@ -91,7 +91,7 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(backend='gloo')
     strategy = cfg.get('strategy') or {}
-    if cfg.get('runner_type') == 'FlexibleRunner' and strategy.get('type') == 'FSDPStrategy':
+    if cfg.get('runner_type') == 'FlexibleRunner' and 'FSDP' in str(strategy.get('type')):
         # MMEngine gives FSDP the local rank as a CUDA device id; torch's FSDP runs on
         # CPU (gloo) when told the device, and refuses when it has to guess one
         strategy.setdefault('model_wrapper', {})['device_id'] = 'cpu'

@@ -18,7 +18,8 @@ TINY = osp.join(REPO, 'tests/data/configs/wesam_tiny_fsdp.py')
 def test_fsdp_config_wraps_each_encoder_block_and_trains_only_lora():
     register_all_modules()
     cfg = Config.fromfile(CONFIG)
-    assert cfg.runner_type == 'FlexibleRunner' and cfg.strategy.type == 'FSDPStrategy'
+    assert cfg.runner_type == 'FlexibleRunner'
+    assert cfg.strategy.type == 'mmwesam.ResumableFSDPStrategy'
     assert cfg.model.segmentor.backbone.checkpoint_blocks  # it keeps the lowmem options
     name = cfg.strategy.model_wrapper.auto_wrap_policy
     # the lookup of mmengine's MMFullyShardedDataParallel

@@ -8,7 +8,7 @@ model = dict(segmentor=dict(backbone=dict(checkpoint_blocks=True,
                                           checkpoint_policy='keep_attention')))
 runner_type = 'FlexibleRunner'
 strategy = dict(
-    type='FSDPStrategy',
+    type='mmwesam.ResumableFSDPStrategy',  # MMEngine's FSDPStrategy, resume fixed
     state_dict_cfg='full',
     model_wrapper=dict(auto_wrap_policy='mmwesam.sam_block_wrap_policy',
                        use_orig_params=True, sharding_strategy='FULL_SHARD'))
