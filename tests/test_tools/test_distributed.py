@@ -299,3 +299,30 @@ def test_slurm_scripts_train_and_test_like_torchrun(trained, data_root, tmp_path
     assert metrics['slurm']['num_images'] == metrics['one']['num_images'] == 3
     assert abs(metrics['slurm']['mIoU'] - metrics['one']['mIoU']) < 1e-9
     assert len(log.read_text().splitlines()) == 2  # train, then test, through srun
+
+
+def test_mpi_launcher_trains_like_torchrun(trained, data_root, tmp_path):
+    """--launcher mpi: 2 processes started with the variables Open MPI's mpirun gives each
+    (OMPI_COMM_WORLD_*; no mpirun here) and MASTER_ADDR exported, as the docs say, train
+    exactly as torchrun's 2 processes did."""
+    work = str(tmp_path / 'mpi')
+    args = [sys.executable, 'tools/train.py', CONFIG, '--work-dir', work, '--launcher', 'mpi',
+            '--cfg-options', *_data_options(data_root), f'train_cfg.max_iters={ITERS}',
+            'train_cfg.val_interval=1000', f'default_hooks.checkpoint.interval={ITERS}',
+            'default_hooks.checkpoint.save_best=None', 'train_dataloader.batch_size=1',
+            f'load_from={trained["start"]}']
+    base = {k: v for k, v in ENV.items() if k not in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK')}
+    procs = [subprocess.Popen(args, cwd=REPO, text=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT,
+                              env=dict(base, OMPI_COMM_WORLD_RANK=str(rank),
+                                       OMPI_COMM_WORLD_SIZE='2',
+                                       OMPI_COMM_WORLD_LOCAL_RANK=str(rank),
+                                       MASTER_ADDR='127.0.0.1', MASTER_PORT='29659'))
+             for rank in (0, 1)]
+    outputs = [p.communicate(timeout=400)[0] for p in procs]
+    for p, output in zip(procs, outputs):
+        assert p.returncode == 0, output[-4000:]
+    assert 'tensors of the model are identical on the 2 ranks' in outputs[0]
+    mpi, torchrun = _weights(work), _weights(trained['two'])
+    assert mpi.keys() == torchrun.keys()
+    assert all(torch.equal(mpi[k], torchrun[k]) for k in mpi)
