@@ -6,8 +6,8 @@ of torch does not have) and give ``MMDistributedDataParallel`` the local rank as
 :func:`setup_cpu_distributed` starts the gloo process group itself (the runner then skips
 its own ``init_dist``) and sets a wrapper config without device ids. For ``slurm`` and
 ``mpi`` it first derives torch's variables from the scheduler's, by MMEngine's own rules
-(:func:`launcher_environment`). Under FSDP (``FlexibleRunner`` + ``FSDPStrategy``) it
-names the CPU as FSDP's device instead. With CUDA nothing changes. Used by
+(:func:`launcher_environment`). Under ``FlexibleRunner`` the strategy wraps the model
+(``mmwesam.ResumableFSDPStrategy`` handles the CPU). With CUDA nothing changes. Used by
 ``tools/train.py`` and ``tools/test.py``; CPU runs are for tests and debugging (the suite's
 2-process tests), not for speed.
 """
@@ -90,20 +90,8 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> bool:
     dist_cfg['backend'] = 'gloo'
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(backend='gloo')
-    strategy = cfg.get('strategy') or {}
-    if cfg.get('runner_type') == 'FlexibleRunner' and 'FSDP' in str(strategy.get('type')):
-        # MMEngine gives FSDP the local rank as a CUDA device id; torch's FSDP runs on
-        # CPU (gloo) when told the device, and refuses when it has to guess one
-        strategy.setdefault('model_wrapper', {})['device_id'] = 'cpu'
-        if strategy.get('state_dict_cfg') == 'full':
-            # 'full' offloads the gathered state dict to CPU, which on CPU tensors crashes
-            # rank 0 (SIGSEGV in torch's FSDP); they are on the CPU already
-            strategy.state_dict_cfg = dict(
-                state_dict_type='FULL_STATE_DICT',
-                state_dict_config=dict(type='FullStateDictConfig', rank0_only=True,
-                                       offload_to_cpu=False),
-                optim_state_dict_config=dict(type='FullOptimStateDictConfig',
-                                             rank0_only=True, offload_to_cpu=False))
+    if cfg.get('runner_type') == 'FlexibleRunner':
+        # its strategy wraps the model (mmwesam.ResumableFSDPStrategy names the CPU)
         return True
     wrapper = dict(cfg.get('model_wrapper_cfg') or {})
     wrapper.setdefault('type', 'MMDistributedDataParallel')
