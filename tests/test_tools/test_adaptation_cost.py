@@ -1,6 +1,7 @@
 """tools/analysis_tools/adaptation_cost.py: its rebuild of the paper's design computes
 mmwesam's losses and gradients, and the benchmark runs and reports."""
 import json
+import statistics
 import subprocess
 import sys
 
@@ -93,3 +94,32 @@ def test_cell_names_are_checked(tmp_path):
                            '--cells', 'fast/vit_b/1024/10', '--out-dir', str(tmp_path)],
                           capture_output=True, text=True)
     assert done.returncode != 0 and 'bad cell' in done.stderr
+
+
+def test_repeated_rounds_report_medians_and_round_ratios(tmp_path):
+    cells = ['reference/tiny/64/2', 'default/tiny/64/2']
+    done = subprocess.run([sys.executable, 'tools/analysis_tools/adaptation_cost.py',
+                           '--arch-config', f'tiny={TINY}', '--cells', *cells,
+                           '--repeat', '3', '--out-dir', str(tmp_path)],
+                          check=True, capture_output=True, text=True)
+    # interleaved: reference, default, reference, default, ...
+    order = [line.split()[1] for line in done.stdout.splitlines()
+             if line.startswith('[adaptation_cost]')]
+    assert order == cells * 3
+    rows = {r['cell']: r for r in json.load(open(tmp_path / 'results.json'))}
+    for cell in cells:
+        runs = rows[cell]['runs']
+        assert len(runs) == 3
+        assert rows[cell]['seconds_per_iter'] == pytest.approx(
+            statistics.median(r['seconds_per_iter'] for r in runs), abs=0.01)
+        assert rows[cell]['peak_mib'] == statistics.median(r['peak_mib'] for r in runs)
+    ratios = sorted(d['seconds_per_iter'] / r['seconds_per_iter'] for d, r in
+                    zip(rows[cells[1]]['runs'], rows[cells[0]]['runs']))
+    table = (tmp_path / 'table.md').read_text()
+    assert (f'{ratios[1]:.2f}x ({ratios[0]:.2f}-{ratios[2]:.2f}, 3 rounds)') in table
+    # measured cells are kept: asking again runs nothing
+    again = subprocess.run([sys.executable, 'tools/analysis_tools/adaptation_cost.py',
+                            '--arch-config', f'tiny={TINY}', '--cells', *cells,
+                            '--repeat', '3', '--out-dir', str(tmp_path)],
+                           check=True, capture_output=True, text=True)
+    assert again.stdout.count('kept from') == 2

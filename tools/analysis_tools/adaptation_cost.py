@@ -5,6 +5,8 @@
                                                    # (~50 min on 2 CPU cores)
     python tools/analysis_tools/adaptation_cost.py --cells reference/vit_b/1024/10 \\
         default/vit_b/1024/10                                        # any subset
+    python tools/analysis_tools/adaptation_cost.py --cells reference/vit_b/1024/10 \\
+        default/vit_b/1024/10 --repeat 3     # 3 interleaved rounds: medians, ranges
     python tools/analysis_tools/adaptation_cost.py --list            # every cell name
 
 A cell is ``VARIANT/ARCH/PIXELS/PROMPTS`` and runs in a process of its own (peak memory
@@ -13,7 +15,10 @@ is per process), on the same seed and inputs as every other cell: one WeSAM iter
 and PROMPTS random boxes. It reports peak memory (peak RSS on CPU,
 ``torch.cuda.max_memory_allocated`` on CUDA) and seconds per iteration; the report
 gives both as ratios to the ``reference`` cell of the same arch, size and prompts, as
-Markdown (``table.md``) and JSON (``results.json``) in ``--out-dir``.
+Markdown (``table.md``) and JSON (``results.json``) in ``--out-dir``. With ``--repeat N``
+the cells run N times, round after round (A B A B ...), so that the machine's drift hits
+every cell alike; a row then reports the median of its runs, and its time ratio is the
+median of the ratios within a round, with their range.
 
 ``reference`` is the paper's design rebuilt in plain PyTorch + segment_anything.modeling:
 a deep-copied frozen anchor, segment_anything's eager attention, fp32, separate teacher
@@ -30,6 +35,7 @@ import json
 import os
 import os.path as osp
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -487,6 +493,44 @@ def _memory_ratio(row: Optional[dict], ref: Optional[dict]) -> str:
     return _ratio(row['peak_mib'], ref['peak_mib'])
 
 
+def _round_ratios(row: dict, ref: dict) -> List[float]:
+    """Time ratios to the reference within each round both ran in (``--repeat``)."""
+    mine, theirs = row.get('runs', []), ref.get('runs', [])
+    return [a['seconds_per_iter'] / b['seconds_per_iter'] for a, b in zip(mine, theirs)
+            if a.get('seconds_per_iter') and b.get('seconds_per_iter')]
+
+
+def _time_ratio(row: Optional[dict], ref: Optional[dict]) -> str:
+    """The time ratio to the reference: of medians, or with rounds the median ratio within
+    a round and its range."""
+    if not row or not ref or 'error' in row or 'error' in ref:
+        return '-'
+    if row is ref:
+        return '1.00x'
+    ratios = _round_ratios(row, ref)
+    if len(ratios) > 1:
+        return (f'{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f}, '
+                f'{len(ratios)} rounds)')
+    return _ratio(row['seconds_per_iter'], ref['seconds_per_iter'])
+
+
+def _combine(runs: List[dict]) -> dict:
+    """One row from a cell's runs: the last run's fields, the medians of its measurements,
+    every run kept under ``runs``."""
+    if len(runs) == 1:
+        return runs[0]
+    good = [r for r in runs if 'error' not in r]
+    if not good:
+        return dict(runs[-1], runs=runs)
+    row = dict(good[-1], runs=runs)
+    for key in ('peak_mib', 'seconds_per_iter', 'images_per_second'):
+        values = [r[key] for r in good if key in r]
+        if values:
+            row[key] = round(statistics.median(values), 4 if key == 'images_per_second'
+                             else 2)
+    return row
+
+
 def _cell_str(row: Optional[dict], key: str, fmt: str = '{:,}') -> str:
     if row is None:
         return '-'
@@ -522,7 +566,7 @@ def report(rows: List[dict]) -> str:
         lines.append(
             f"| {row['variant']} | {row['arch']} | {row['pixels']} | {row['prompts']} | "
             f"{_cell_str(row, 'peak_mib')} | {seconds} | {_memory_ratio(row, ref)} | "
-            f"{_ratio(value(row, 'seconds_per_iter'), value(ref, 'seconds_per_iter'))} |")
+            f"{_time_ratio(row, ref)} |")
     growth = []
     for variant in ('reference', 'default'):
         for arch in sorted({r['arch'] for r in train}):
@@ -605,6 +649,9 @@ def main() -> None:
     parser.add_argument('--out-dir', default='work_dirs/adaptation_cost')
     parser.add_argument('--steps', type=int, default=1, help='iterations per cell; with '
                         'more than one the first is not timed')
+    parser.add_argument('--repeat', type=int, default=1,
+                        help='run the cells this many times, round after round; rows '
+                        'report medians and time ratios within rounds')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--amp', action='store_true', help='bf16 autocast')
     parser.add_argument('--threads', type=int, default=2)
@@ -637,24 +684,35 @@ def main() -> None:
             parser.error(f'bad cell {cell!r}: VARIANT/ARCH/PIXELS/PROMPTS with VARIANT in '
                          f'{["reference", *VARIANTS, *EVAL_VARIANTS]} and ARCH in '
                          f'{sorted(archs)}')
+    if args.repeat < 1:
+        parser.error('--repeat must be at least 1')
     os.makedirs(args.out_dir, exist_ok=True)
     json_path = osp.join(args.out_dir, 'results.json')
     rows = json.load(open(json_path)) if osp.isfile(json_path) else []
+    todo = []
     for cell in dict.fromkeys(cells):  # cells already measured are kept (resumable)
-        if any(r['cell'] == cell and 'error' not in r for r in rows):
+        done = next((r for r in rows if r['cell'] == cell and 'error' not in r), None)
+        if done is not None and len(done.get('runs', [done])) >= args.repeat:
             print(f'[adaptation_cost] {cell}: kept from {json_path}')
-            continue
-        row = _spawn(cell, args)
-        rows = [r for r in rows if r['cell'] != cell] + [row]
-        print(f"[adaptation_cost] {cell}: " + (row.get('error') or
-              f"{row['peak_mib']:,} MiB, " + (f"{row['seconds_per_iter']} s/iter"
-                                              if 'seconds_per_iter' in row else
-                                              f"{row['images_per_second']} images/s")),
-              flush=True)
-        with open(json_path, 'w') as f:
-            json.dump(rows, f, indent=1)
-        with open(osp.join(args.out_dir, 'table.md'), 'w') as f:
-            f.write(report(rows))
+        else:
+            todo.append(cell)
+    runs: Dict[str, List[dict]] = {cell: [] for cell in todo}
+    for round_index in range(args.repeat):  # round after round: drift hits every cell
+        for cell in todo:
+            run = _spawn(cell, args)
+            runs[cell].append(run)
+            row = _combine(runs[cell])
+            rows = [r for r in rows if r['cell'] != cell] + [row]
+            rounds = f' (round {round_index + 1}/{args.repeat})' if args.repeat > 1 else ''
+            print(f"[adaptation_cost] {cell}{rounds}: " + (run.get('error') or
+                  f"{run['peak_mib']:,} MiB, " + (f"{run['seconds_per_iter']} s/iter"
+                                                  if 'seconds_per_iter' in run else
+                                                  f"{run['images_per_second']} images/s")),
+                  flush=True)
+            with open(json_path, 'w') as f:
+                json.dump(rows, f, indent=1)
+            with open(osp.join(args.out_dir, 'table.md'), 'w') as f:
+                f.write(report(rows))
     with open(osp.join(args.out_dir, 'table.md'), 'w') as f:
         f.write(report(rows))
     print(report(rows))

@@ -1,11 +1,13 @@
 """The fused encoder attention equals segment_anything's eager one (outputs, masks' inputs,
-LoRA gradients), windowed and global, square or not, with and without padding; block
-checkpointing (all recomputed, or the attention kept) changes no gradient."""
+LoRA gradients), windowed and global, square or not, with and without padding; the
+compact CPU path is bit-equal to SDPA's autograd and keeps less; block checkpointing (all
+recomputed, or the attention kept) changes no gradient."""
 import pytest
 import torch
+from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from mmwesam.models.backbones import LoRAViT
+from mmwesam.models.backbones import LoRAViT, sam_attention
 from mmwesam.models.backbones.lora_vit import _ATTENTION_OPS
 from mmwesam.models.backbones.sam_attention import (SAMAttention, fused_rel_pos_attention,
                                                     use_attention_impl)
@@ -35,8 +37,97 @@ def test_fused_function_equals_eager_attention(height, width):
     qkv = eager.qkv(x).reshape(batch, height * width, 3, 3, -1).permute(2, 0, 3, 1, 4)
     out = fused_rel_pos_attention(*qkv.unbind(0), eager.rel_pos_h, eager.rel_pos_w,
                                   eager.scale, (height, width))
-    out = eager.proj(out.permute(0, 2, 1, 3).reshape(batch, height, width, -1))
+    out = eager.proj(out.reshape(batch, height, width, -1))
     assert (out - expected).abs().max() <= 1e-5
+
+
+def _attention_inputs(batch, heads, height, width, dim, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    qkv = [torch.randn(batch, heads, height * width, dim, generator=generator)
+           for _ in range(3)]
+    tables = [torch.randn(2 * n - 1, dim, generator=generator) * 0.3 for n in (height, width)]
+    return qkv, tables
+
+
+def _run_fused(qkv, tables, size, grad):
+    """Output and gradients of q, k, v, tables; the saved tensors' bytes (unique storages)."""
+    qkv = [t.clone().requires_grad_() for t in qkv]
+    tables = [t.clone().requires_grad_() for t in tables]
+    storages = {}
+
+    def pack(tensor):
+        storages[tensor.untyped_storage().data_ptr()] = tensor.untyped_storage().nbytes()
+        return tensor
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        out = fused_rel_pos_attention(*qkv, *tables, qkv[0].shape[-1] ** -0.5, size)
+    out.backward(grad)
+    return out.detach(), [t.grad for t in qkv + tables], sum(storages.values()), out.grad_fn
+
+
+# a global block's grid (rectangular), and windows with a batch of many
+@pytest.mark.parametrize('batch,heads,height,width,dim', [(2, 3, 12, 10, 16),
+                                                          (18, 2, 7, 7, 8)])
+def test_compact_flash_attention_is_bit_equal_and_keeps_less(monkeypatch, batch, heads,
+                                                             height, width, dim):
+    qkv, tables = _attention_inputs(batch, heads, height, width, dim)
+    grad = torch.randn(batch, height * width, heads * dim,
+                       generator=torch.Generator().manual_seed(5))
+    out, grads, saved, grad_fn = _run_fused(qkv, tables, (height, width), grad)
+    assert type(grad_fn).__name__ == 'CompactFlashAttentionBackward'
+    monkeypatch.setattr(sam_attention, '_compact_applies', lambda *args: False)
+    plain_out, plain_grads, plain_saved, plain_fn = _run_fused(qkv, tables, (height, width),
+                                                               grad)
+    assert type(plain_fn).__name__ != 'CompactFlashAttentionBackward'
+    # the same kernels on the same values: bit-equal output and q, k, v gradients
+    assert torch.equal(out, plain_out)
+    for mine, plain in zip(grads[:3], plain_grads[:3]):
+        assert torch.equal(mine, plain)
+    # the tables' gradients accumulate through index_put, whose order varies from run to
+    # run in either path: equal up to summation order
+    for mine, plain in zip(grads[3:], plain_grads[3:]):
+        torch.testing.assert_close(mine, plain, rtol=1e-5, atol=1e-5)
+    # SDPA's autograd keeps k', v' and the output at the widened size, the compact path at
+    # the head size: 3 tensors of (C + H + W) -> C floats
+    tokens, wide = height * width, dim + height + width
+    narrow_bytes = 3 * batch * heads * tokens * dim * 4
+    assert plain_saved - saved == 3 * batch * heads * tokens * wide * 4 - narrow_bytes
+
+
+def test_compact_path_leaves_encoder_training_bit_equal(monkeypatch):
+    """Windows with padding and a global block: the LoRA gradients do not change."""
+    arch = dict(embed_dim=32, depth=3, num_heads=2, global_attn_indexes=(1, ))
+    image = torch.randn(2, 3, 80, 80, generator=torch.Generator().manual_seed(3))
+    grads = []
+    for compact in (True, False):
+        if not compact:
+            monkeypatch.setattr(sam_attention, '_compact_applies', lambda *args: False)
+        torch.manual_seed(0)
+        encoder = _randomised(LoRAViT(arch=arch, img_size=80, patch_size=8, out_chans=16,
+                                      window_size=4, lora=LORA))
+        for name, param in encoder.named_parameters():
+            param.requires_grad_('.lora_' in name)
+        encoder(image).square().sum().backward()
+        grads.append({n: p.grad for n, p in encoder.named_parameters() if p.requires_grad})
+    assert grads[0] and set(grads[0]) == set(grads[1])
+    for name, grad in grads[0].items():
+        assert torch.equal(grad, grads[1][name]), name
+
+
+def test_compact_flash_attention_only_where_sdpa_runs_flash():
+    qkv, tables = _attention_inputs(1, 2, 4, 4, 8)
+    size = (4, 4)
+    grad = torch.ones(1, 16, 16)
+    assert type(_run_fused(qkv, tables, size, grad)[3]).__name__ == \
+        'CompactFlashAttentionBackward'
+    with torch.autocast('cpu', dtype=torch.bfloat16):  # SDPA casts: its own autograd
+        assert type(_run_fused(qkv, tables, size, grad)[3]).__name__ != \
+            'CompactFlashAttentionBackward'
+    with sdpa_kernel([SDPBackend.MATH]):  # flash switched off by the user: respected
+        assert type(_run_fused(qkv, tables, size, grad)[3]).__name__ != \
+            'CompactFlashAttentionBackward'
+    with torch.no_grad():  # nothing to keep: SDPA as it is
+        out = fused_rel_pos_attention(*qkv, *tables, 8 ** -0.5, size)
+    assert out.grad_fn is None and out.shape == (1, 16, 16)
 
 
 def test_use_attention_impl_keeps_parameters_and_refuses_unknown():
