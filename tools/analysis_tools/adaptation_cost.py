@@ -13,12 +13,13 @@ A cell is ``VARIANT/ARCH/PIXELS/PROMPTS`` and runs in a process of its own (peak
 is per process), on the same seed and inputs as every other cell: one WeSAM iteration
 (forward, backward, Adam step) with random weights, a random image and its strong view,
 and PROMPTS random boxes. It reports peak memory (peak RSS on CPU,
-``torch.cuda.max_memory_allocated`` on CUDA) and seconds per iteration; the report
-gives both as ratios to the ``reference`` cell of the same arch, size and prompts, as
-Markdown (``table.md``) and JSON (``results.json``) in ``--out-dir``. With ``--repeat N``
-the cells run N times, round after round (A B A B ...), so that the machine's drift hits
-every cell alike; a row then reports the median of its runs, and its time ratio is the
-median of the ratios within a round, with their range.
+``torch.cuda.max_memory_allocated`` on CUDA) and seconds per iteration (wall clock, and
+the process's CPU time, which other guests' steal on a shared machine does not inflate);
+the report gives them as ratios to the ``reference`` cell of the same arch, size and
+prompts, as Markdown (``table.md``) and JSON (``results.json``) in ``--out-dir``. With
+``--repeat N`` the cells run N times, round after round (A B A B ...), so that the
+machine's drift hits every cell alike; a row then reports the median of its runs, and
+its time ratios are the medians of the ratios within a round, with their range.
 
 ``reference`` is the paper's design rebuilt in plain PyTorch + segment_anything.modeling:
 a deep-copied frozen anchor, segment_anything's eager attention, fp32, separate teacher
@@ -344,6 +345,16 @@ def _peak_mib(device: torch.device) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _steal_seconds() -> Optional[float]:
+    """CPU time the hypervisor gave other guests, machine-wide (Linux ``/proc/stat``)."""
+    try:
+        with open('/proc/stat') as f:
+            fields = f.readline().split()
+        return int(fields[8]) / os.sysconf('SC_CLK_TCK')
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _sync(device: torch.device) -> None:
     if device.type == 'cuda':
         torch.cuda.synchronize(device)
@@ -405,10 +416,11 @@ def run_cell(cell: str, archs: Dict[str, str], steps: int = 1, device: str = 'cp
     result['parameters'] = sum(p.numel() for p in model.parameters())
     result['trainable'] = sum(p.numel() for p in params)
     result['peak_after_build_mib'] = round(_peak_mib(device))
-    times = []
+    times, cpu_times, steals = [], [], []
     for _ in range(steps):
         _sync(device)
-        start = time.perf_counter()
+        start, cpu_start, steal_start = time.perf_counter(), time.process_time(), \
+            _steal_seconds()
         losses = step()
         total = sum(v for k, v in losses.items() if k.startswith('loss'))
         optimizer.zero_grad()
@@ -416,10 +428,20 @@ def run_cell(cell: str, archs: Dict[str, str], steps: int = 1, device: str = 'cp
         optimizer.step()
         _sync(device)
         times.append(time.perf_counter() - start)
+        # this process's CPU time (user + system, all threads): on a shared machine it
+        # does not count the time other guests take (steal), which the wall clock does
+        cpu_times.append(time.process_time() - cpu_start)
+        steal_end = _steal_seconds()
+        steals.append(None if steal_end is None or steal_start is None
+                      else steal_end - steal_start)
     # with several steps the first (allocator and kernel warm-up) is not timed
-    timed = times[1:] if len(times) > 1 else times
+    first = 1 if len(times) > 1 else 0
+    timed, cpu_timed, steal_timed = times[first:], cpu_times[first:], steals[first:]
+    if None not in steal_timed:
+        result['steal_seconds_per_iter'] = round(sum(steal_timed) / len(steal_timed), 2)
     result.update(peak_mib=round(_peak_mib(device)),
                   seconds_per_iter=round(sum(timed) / len(timed), 2),
+                  cpu_seconds_per_iter=round(sum(cpu_timed) / len(cpu_timed), 2),
                   losses={k: round(float(v.detach()), 6) for k, v in losses.items()
                           if k.startswith('loss')})
     return result
@@ -493,25 +515,26 @@ def _memory_ratio(row: Optional[dict], ref: Optional[dict]) -> str:
     return _ratio(row['peak_mib'], ref['peak_mib'])
 
 
-def _round_ratios(row: dict, ref: dict) -> List[float]:
+def _round_ratios(row: dict, ref: dict, key: str = 'seconds_per_iter') -> List[float]:
     """Time ratios to the reference within each round both ran in (``--repeat``)."""
     mine, theirs = row.get('runs', []), ref.get('runs', [])
-    return [a['seconds_per_iter'] / b['seconds_per_iter'] for a, b in zip(mine, theirs)
-            if a.get('seconds_per_iter') and b.get('seconds_per_iter')]
+    return [a[key] / b[key] for a, b in zip(mine, theirs) if a.get(key) and b.get(key)]
 
 
-def _time_ratio(row: Optional[dict], ref: Optional[dict]) -> str:
-    """The time ratio to the reference: of medians, or with rounds the median ratio within
-    a round and its range."""
-    if not row or not ref or 'error' in row or 'error' in ref:
+def _time_ratio(row: Optional[dict], ref: Optional[dict],
+                key: str = 'seconds_per_iter') -> str:
+    """The time ratio to the reference (``key``: wall or CPU seconds): of medians, or with
+    rounds the median ratio within a round and its range."""
+    if not row or not ref or 'error' in row or 'error' in ref or key not in row \
+            or key not in ref:
         return '-'
     if row is ref:
         return '1.00x'
-    ratios = _round_ratios(row, ref)
+    ratios = _round_ratios(row, ref, key)
     if len(ratios) > 1:
         return (f'{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f}, '
                 f'{len(ratios)} rounds)')
-    return _ratio(row['seconds_per_iter'], ref['seconds_per_iter'])
+    return _ratio(row[key], ref[key])
 
 
 def _combine(runs: List[dict]) -> dict:
@@ -523,7 +546,8 @@ def _combine(runs: List[dict]) -> dict:
     if not good:
         return dict(runs[-1], runs=runs)
     row = dict(good[-1], runs=runs)
-    for key in ('peak_mib', 'seconds_per_iter', 'images_per_second'):
+    for key in ('peak_mib', 'seconds_per_iter', 'cpu_seconds_per_iter',
+                'steal_seconds_per_iter', 'images_per_second'):
         values = [r[key] for r in good if key in r]
         if values:
             row[key] = round(statistics.median(values), 4 if key == 'images_per_second'
@@ -552,10 +576,13 @@ def report(rows: List[dict]) -> str:
     first = rows[0] if rows else {}
     lines.append(f"Device {first.get('device')}, {first.get('threads')} threads, "
                  f"{first.get('amp')}; one iteration (forward, backward, Adam), random "
-                 'weights; memory: peak RSS (CPU) or max_memory_allocated (CUDA), MiB.\n')
+                 'weights; memory: peak RSS (CPU) or max_memory_allocated (CUDA), MiB; '
+                 'CPU time: user + system seconds of the process, all threads (what other '
+                 "guests' steal does not inflate).\n")
     train = [r for r in rows if r['variant'] not in EVAL_VARIANTS]
     lines += ['| variant | arch | px | prompts | peak MiB | s / iter | memory vs reference '
-              '| time vs reference |', '|---|---|---|---|---|---|---|---|']
+              '| time vs reference | CPU time vs reference |',
+              '|---|---|---|---|---|---|---|---|---|']
     order = ['reference'] + list(VARIANTS)
     archs = list(ARCHS)
     for row in sorted(train, key=lambda r: (archs.index(r['arch']) if r['arch'] in archs
@@ -566,7 +593,7 @@ def report(rows: List[dict]) -> str:
         lines.append(
             f"| {row['variant']} | {row['arch']} | {row['pixels']} | {row['prompts']} | "
             f"{_cell_str(row, 'peak_mib')} | {seconds} | {_memory_ratio(row, ref)} | "
-            f"{_time_ratio(row, ref)} |")
+            f"{_time_ratio(row, ref)} | {_time_ratio(row, ref, 'cpu_seconds_per_iter')} |")
     growth = []
     for variant in ('reference', 'default'):
         for arch in sorted({r['arch'] for r in train}):
@@ -705,7 +732,9 @@ def main() -> None:
             rows = [r for r in rows if r['cell'] != cell] + [row]
             rounds = f' (round {round_index + 1}/{args.repeat})' if args.repeat > 1 else ''
             print(f"[adaptation_cost] {cell}{rounds}: " + (run.get('error') or
-                  f"{run['peak_mib']:,} MiB, " + (f"{run['seconds_per_iter']} s/iter"
+                  f"{run['peak_mib']:,} MiB, " + (f"{run['seconds_per_iter']} s/iter, "
+                                                  f"{run['cpu_seconds_per_iter']} CPU s, "
+                                                  f"steal {run.get('steal_seconds_per_iter')} s"
                                                   if 'seconds_per_iter' in run else
                                                   f"{run['images_per_second']} images/s")),
                   flush=True)

@@ -127,12 +127,17 @@ class LoRAViT(ImageEncoderViT):
         x = self.patch_embed(x)
         if self.pos_embed is not None:
             x = x + self.pos_embed
-        return self._run_blocks(x, 0, depth)
+        # The patch embedding's output is a permuted view of the conv's (B, C, h, w), and
+        # elementwise ops keep that layout, so in segment_anything the whole residual
+        # stream stays channels-first in memory: every LayerNorm and token reshape then
+        # copies it. One copy here makes it contiguous; the values are the same.
+        return self._run_blocks(x.contiguous(), 0, depth)
 
     def forward_from(self, tokens: torch.Tensor, start: int) -> torch.Tensor:
         """Tokens after block ``start - 1`` -> image embeddings (B, C, h', w')."""
         x = self._run_blocks(tokens, start, len(self.blocks))
-        return self.neck(x.permute(0, 3, 1, 2))
+        # the neck's convolutions get the (B, C, h, w) layout they get in segment_anything
+        return self.neck(x.permute(0, 3, 1, 2).contiguous())
 
     def _run_blocks(self, x: torch.Tensor, start: int, end: int) -> torch.Tensor:
         recompute = self.checkpointed and torch.is_grad_enabled()

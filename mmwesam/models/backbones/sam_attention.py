@@ -144,7 +144,10 @@ class SAMAttention(Attention):
             return super().forward(x)
         batch, height, width, _ = x.shape
         qkv = self.qkv(x).reshape(batch, height * width, 3, self.num_heads, -1)
-        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each (B, heads, N, C)
+        # split before moving the heads forward (the same views as segment_anything's
+        # permute-then-unbind): unbind's backward then stacks the three gradients straight
+        # into the qkv layout, without a second full-width copy
+        q, k, v = (part.transpose(1, 2) for part in qkv.unbind(2))  # each (B, heads, N, C)
         if self.use_rel_pos:
             out = fused_rel_pos_attention(q, k, v, self.rel_pos_h, self.rel_pos_w,
                                           self.scale, (height, width))

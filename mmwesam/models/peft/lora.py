@@ -37,6 +37,14 @@ class LoRALinear(nn.Linear):
         self.rank = rank
         self.scale = (alpha if alpha is not None else rank) / rank
         self.slices = dict(slices)
+        covered = sorted(self.slices.items(), key=lambda item: item[1])
+        for index, (name, (start, end)) in enumerate(covered):
+            if not 0 <= start < end <= self.out_features:
+                raise ValueError(f'LoRA slice {name!r} = ({start}, {end}) is not inside the '
+                                 f'{self.out_features} outputs of the layer')
+            if index and start < covered[index - 1][1][1]:
+                raise ValueError(f'LoRA slices {covered[index - 1][0]!r} and {name!r} '
+                                 'overlap; each output may have one low-rank update')
         self.lora_dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         for name, (start, end) in self.slices.items():
             lora_a = nn.Parameter(self.weight.new_empty(rank, self.in_features))
@@ -76,13 +84,20 @@ class LoRALinear(nn.Linear):
             updates.append((start, end, (x @ lora_a.t()) @ lora_b.t() * self.scale))
         if len(updates) == 1 and updates[0][:2] == (0, self.out_features):
             return out + updates[0][2]
-        # Out-of-place slice updates keep autograd happy with the fused qkv output.
+        # One full-width update, zero between the slices, added to the whole output: its
+        # backward hands both sides the gradient as it is (views, no copies). Slicing the
+        # output and concatenating the pieces made a zero-filled full-width gradient per
+        # piece in backward (5 for q, v of a qkv); an in-place slice update costs copies
+        # of the whole gradient too. The values are the same: x + 0 == x.
         pieces, cursor = [], 0
         for start, end, update in sorted(updates, key=lambda u: u[0]):
-            pieces += [out[..., cursor:start], out[..., start:end] + update]
+            if start > cursor:
+                pieces.append(update.new_zeros(update.shape[:-1] + (start - cursor, )))
+            pieces.append(update)
             cursor = end
-        pieces.append(out[..., cursor:])
-        return torch.cat(pieces, dim=-1)
+        if cursor < self.out_features:
+            pieces.append(update.new_zeros(update.shape[:-1] + (self.out_features - cursor, )))
+        return out + torch.cat(pieces, dim=-1)
 
     @torch.no_grad()
     def merge(self) -> None:

@@ -292,3 +292,28 @@ def test_late_lora_blocks_and_frozen_prefix():
                                whole)
     with pytest.raises(ValueError, match='lora.blocks'):
         LoRAViT(arch=arch, lora=dict(rank=2, blocks=[4]), **KWARGS)
+
+
+def test_residual_stream_is_contiguous_and_exact(image):
+    """The tokens are made contiguous after the patch embedding (segment_anything keeps
+    them channels-first in memory, a copy at every LayerNorm): every block then sees and
+    returns contiguous tokens, and output and input gradient stay bit-equal to
+    segment_anything's own encoder."""
+    torch.manual_seed(0)
+    model = LoRAViT(arch=ARCH, lora=None, attn_impl='eager', **KWARGS)
+    _randomise(model)
+    layouts = []
+    for block in model.blocks:
+        block.register_forward_hook(
+            lambda module, args, out: layouts.append((args[0].is_contiguous(),
+                                                      out.is_contiguous())))
+    reference = _plain_vit(model.state_dict())
+    use_attention_impl(reference, 'eager')
+    x, x_ref = image.clone().requires_grad_(), image.clone().requires_grad_()
+    out, expected = model(x), reference(x_ref)
+    grad = torch.randn(out.shape, generator=torch.Generator().manual_seed(5))
+    out.backward(grad)
+    expected.backward(grad)
+    assert layouts == [(True, True)] * len(model.blocks)
+    assert torch.equal(out, expected)
+    assert torch.equal(x.grad, x_ref.grad)

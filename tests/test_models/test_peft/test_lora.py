@@ -157,3 +157,41 @@ def test_bad_targets_are_named_and_change_nothing():
         inject_lora(nn.Linear(DIM, DIM), ('', ), rank=2)
     # every target is checked before any layer is replaced
     assert not list(lora_modules(model))
+
+
+@pytest.mark.parametrize('input_grad', [True, False])
+def test_slice_updates_equal_the_out_of_place_formula(input_grad):
+    """The q and v updates are added to the whole output as one zero-padded update: the
+    output and every gradient are bit-equal to adding them to slices of the output."""
+    model = toy_model()
+    qkv = inject_lora(model, ('attn.qkv:q', 'attn.qkv:v'), rank=2)['attn.qkv']
+    randomise_lora_b(model)
+    inputs = torch.randn(3, 4, DIM, generator=torch.Generator().manual_seed(2))
+    grad_out = torch.randn(3, 4, 3 * DIM, generator=torch.Generator().manual_seed(4))
+    params = dict(a_q=qkv.lora_A_q, b_q=qkv.lora_B_q, a_v=qkv.lora_A_v, b_v=qkv.lora_B_v)
+    copies = {name: p.detach().clone().requires_grad_() for name, p in params.items()}
+
+    x = inputs.clone().requires_grad_(input_grad)
+    qkv(x).backward(grad_out)
+
+    x_ref = inputs.clone().requires_grad_(input_grad)
+    out = torch.nn.functional.linear(x_ref, qkv.weight.detach(), qkv.bias.detach())
+    update_q = (x_ref @ copies['a_q'].t()) @ copies['b_q'].t() * qkv.scale
+    update_v = (x_ref @ copies['a_v'].t()) @ copies['b_v'].t() * qkv.scale
+    expected = torch.cat([out[..., :DIM] + update_q, out[..., DIM:2 * DIM],
+                          out[..., 2 * DIM:] + update_v], dim=-1)
+    expected.backward(grad_out)
+
+    assert torch.equal(qkv(inputs), expected)
+    for name, param in params.items():
+        assert torch.equal(param.grad, copies[name].grad), name
+    if input_grad:
+        assert torch.equal(x.grad, x_ref.grad)
+
+
+def test_overlapping_or_outside_slices_are_refused():
+    linear = nn.Linear(DIM, 3 * DIM)
+    with pytest.raises(ValueError, match=r"'q' and 'all' overlap"):
+        LoRALinear(linear, {'q': (0, DIM), 'all': (0, 3 * DIM)}, rank=2)
+    with pytest.raises(ValueError, match=r"'v' = \(16, 32\) is not inside the 24 outputs"):
+        LoRALinear(linear, {'v': (2 * DIM, 4 * DIM)}, rank=2)
