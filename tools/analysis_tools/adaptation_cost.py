@@ -437,11 +437,12 @@ def run_cell(cell: str, archs: Dict[str, str], steps: int = 1, device: str = 'cp
     # with several steps the first (allocator and kernel warm-up) is not timed
     first = 1 if len(times) > 1 else 0
     timed, cpu_timed, steal_timed = times[first:], cpu_times[first:], steals[first:]
-    if None not in steal_timed:
-        result['steal_seconds_per_iter'] = round(sum(steal_timed) / len(steal_timed), 2)
+    if device.type == 'cpu':  # on CUDA the host's CPU time is mostly waiting
+        result['cpu_seconds_per_iter'] = round(sum(cpu_timed) / len(cpu_timed), 2)
+        if None not in steal_timed:
+            result['steal_seconds_per_iter'] = round(sum(steal_timed) / len(steal_timed), 2)
     result.update(peak_mib=round(_peak_mib(device)),
                   seconds_per_iter=round(sum(timed) / len(timed), 2),
-                  cpu_seconds_per_iter=round(sum(cpu_timed) / len(cpu_timed), 2),
                   losses={k: round(float(v.detach()), 6) for k, v in losses.items()
                           if k.startswith('loss')})
     return result
@@ -733,7 +734,7 @@ def main() -> None:
             rounds = f' (round {round_index + 1}/{args.repeat})' if args.repeat > 1 else ''
             print(f"[adaptation_cost] {cell}{rounds}: " + (run.get('error') or
                   f"{run['peak_mib']:,} MiB, " + (f"{run['seconds_per_iter']} s/iter, "
-                                                  f"{run['cpu_seconds_per_iter']} CPU s, "
+                                                  f"{run.get('cpu_seconds_per_iter')} CPU s, "
                                                   f"steal {run.get('steal_seconds_per_iter')} s"
                                                   if 'seconds_per_iter' in run else
                                                   f"{run['images_per_second']} images/s")),
