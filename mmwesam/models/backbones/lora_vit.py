@@ -59,6 +59,10 @@ class LoRAViT(ImageEncoderViT):
             ``scaled_dot_product_attention``, no (heads x N x N) tensor in memory
             (``sam_attention.py``); ``'eager'``: segment_anything's own computation.
             Both give the same outputs (up to float summation order).
+        attn_query_chunk: query rows per block of the CPU attention on wide grids (the
+            global blocks at 1024 px; ``sam_attention.BiasedAttention``): its transient
+            bias block is (B, heads, attn_query_chunk, N). 64 was the fastest of 32-256
+            for ViT-B at 1024 px.
         checkpoint_blocks: activation checkpointing (recompute in backward instead of
             keeping activations) of these block indices, ``True`` for all, ``False``
             (default) for none. Non-reentrant, so LoRA gradients flow although the
@@ -78,6 +82,7 @@ class LoRAViT(ImageEncoderViT):
                                              targets=('attn.qkv:q', 'attn.qkv:v')),
                  merge_lora_in_eval: bool = True,
                  attn_impl: str = 'fused',
+                 attn_query_chunk: int = 64,
                  checkpoint_blocks: Union[bool, Sequence[int]] = False,
                  checkpoint_policy: str = 'all') -> None:
         if isinstance(arch, str):
@@ -99,7 +104,7 @@ class LoRAViT(ImageEncoderViT):
         for layer in lora_modules(self):
             layer.merge_in_eval = merge_lora_in_eval
         self.attn_impl = attn_impl
-        use_attention_impl(self, attn_impl)
+        use_attention_impl(self, attn_impl, attn_query_chunk)
         self.checkpointed = self._checkpointed_blocks(checkpoint_blocks)
         if checkpoint_policy not in CHECKPOINT_POLICIES:
             raise ValueError(f'checkpoint_policy must be one of {CHECKPOINT_POLICIES}, got '

@@ -1,7 +1,8 @@
 """The fused encoder attention equals segment_anything's eager one (outputs, masks' inputs,
 LoRA gradients), windowed and global, square or not, with and without padding; the
-compact CPU path is bit-equal to SDPA's autograd and keeps less; block checkpointing (all
-recomputed, or the attention kept) changes no gradient."""
+compact CPU path is bit-equal to SDPA's autograd and keeps less; the biased CPU path (wide
+grids) equals the eager attention and keeps what the compact one keeps; block
+checkpointing (all recomputed, or the attention kept) changes no gradient."""
 import pytest
 import torch
 from torch.nn.attention import SDPBackend, sdpa_kernel
@@ -49,7 +50,7 @@ def _attention_inputs(batch, heads, height, width, dim, seed=0):
     return qkv, tables
 
 
-def _run_fused(qkv, tables, size, grad):
+def _run_fused(qkv, tables, size, grad, query_chunk=64):
     """Output and gradients of q, k, v, tables; the saved tensors' bytes (unique storages)."""
     qkv = [t.clone().requires_grad_() for t in qkv]
     tables = [t.clone().requires_grad_() for t in tables]
@@ -59,14 +60,16 @@ def _run_fused(qkv, tables, size, grad):
         storages[tensor.untyped_storage().data_ptr()] = tensor.untyped_storage().nbytes()
         return tensor
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-        out = fused_rel_pos_attention(*qkv, *tables, qkv[0].shape[-1] ** -0.5, size)
-    out.backward(grad)
+        out = fused_rel_pos_attention(*qkv, *tables, qkv[0].shape[-1] ** -0.5, size,
+                                      query_chunk=query_chunk)
+    out.backward(grad.to(out.dtype))  # (under autocast the output is bfloat16)
     return out.detach(), [t.grad for t in qkv + tables], sum(storages.values()), out.grad_fn
 
 
-# a global block's grid (rectangular), and windows with a batch of many
-@pytest.mark.parametrize('batch,heads,height,width,dim', [(2, 3, 12, 10, 16),
-                                                          (18, 2, 7, 7, 8)])
+# narrow grids (H + W <= C, where the compact path runs): rectangular, and windows with a
+# batch of many
+@pytest.mark.parametrize('batch,heads,height,width,dim', [(2, 3, 6, 5, 16),
+                                                          (18, 2, 7, 7, 16)])
 def test_compact_flash_attention_is_bit_equal_and_keeps_less(monkeypatch, batch, heads,
                                                              height, width, dim):
     qkv, tables = _attention_inputs(batch, heads, height, width, dim)
@@ -91,6 +94,70 @@ def test_compact_flash_attention_is_bit_equal_and_keeps_less(monkeypatch, batch,
     tokens, wide = height * width, dim + height + width
     narrow_bytes = 3 * batch * heads * tokens * dim * 4
     assert plain_saved - saved == 3 * batch * heads * tokens * wide * 4 - narrow_bytes
+
+
+def _eager_attention(q, k, v, rel_pos_h, rel_pos_w, size):
+    """segment_anything's computation: the (B * heads, N, N) logits with the bias added."""
+    batch, heads, tokens, dim = q.shape
+    q, k, v = (t.reshape(batch * heads, tokens, dim) for t in (q, k, v))
+    logits = (q * dim ** -0.5) @ k.transpose(-2, -1)
+    logits = import_sam_modeling().image_encoder.add_decomposed_rel_pos(
+        logits, q, rel_pos_h, rel_pos_w, size, size)
+    out = (logits.softmax(dim=-1) @ v).view(batch, heads, tokens, dim)
+    return out.transpose(1, 2).reshape(batch, tokens, heads * dim)
+
+
+# wide grids (H + W > C): rectangular with blocks of query rows that do not divide N, a
+# block larger than N, one that divides it
+@pytest.mark.parametrize('batch,heads,height,width,dim,chunk', [(2, 3, 12, 10, 16, 7),
+                                                                (1, 2, 5, 9, 8, 64),
+                                                                (3, 2, 6, 6, 4, 12)])
+def test_biased_attention_equals_eager_and_keeps_less_than_compact(
+        monkeypatch, batch, heads, height, width, dim, chunk):
+    qkv, tables = _attention_inputs(batch, heads, height, width, dim)
+    grad = torch.randn(batch, height * width, heads * dim,
+                       generator=torch.Generator().manual_seed(5))
+    size = (height, width)
+    leaves = [t.clone().requires_grad_() for t in qkv + tables]
+    expected = _eager_attention(*leaves, size)
+    expected.backward(grad)
+
+    out, grads, saved, grad_fn = _run_fused(qkv, tables, size, grad, query_chunk=chunk)
+    assert type(grad_fn).__name__ == 'BiasedAttentionBackward'
+    assert (out - expected).abs().max() <= 1e-5
+    for mine, leaf in zip(grads, leaves):
+        torch.testing.assert_close(mine, leaf.grad, rtol=1e-5, atol=1e-5)
+    with torch.no_grad():  # the same kernel calls without autograd
+        assert torch.equal(fused_rel_pos_attention(*qkv, *tables, dim ** -0.5, size,
+                                                   query_chunk=chunk), out)
+    # kept: q, k, v and the merged output (head size), the logsumexp, get_rel_pos's
+    # (H, H, C), (W, W, C) tables and its int64 (H, H), (W, W) indices; nothing N-wide
+    tokens, squares = height * width, height ** 2 + width ** 2
+    assert saved == 4 * (4 * batch * heads * tokens * dim + batch * heads * tokens
+                         + squares * dim) + 8 * squares
+    monkeypatch.setattr(sam_attention, '_biased_applies', lambda *args: False)
+    compact = _run_fused(qkv, tables, size, grad)
+    assert type(compact[3]).__name__ == 'CompactFlashAttentionBackward'
+    assert saved < compact[2]
+    torch.testing.assert_close(out, compact[0], rtol=0, atol=1e-5)
+
+
+def _grad_fn_name(inputs, size, dtype=torch.float32):
+    qkv, tables = ([t.to(dtype) for t in part] for part in inputs)
+    grad = torch.ones(1, size[0] * size[1], qkv[0].shape[1] * qkv[0].shape[-1], dtype=dtype)
+    return type(_run_fused(qkv, tables, size, grad)[3]).__name__
+
+
+def test_biased_attention_only_on_wide_grids_in_float32():
+    wide, narrow = _attention_inputs(1, 2, 6, 6, 8), _attention_inputs(1, 2, 3, 4, 8)
+    assert _grad_fn_name(wide, (6, 6)) == 'BiasedAttentionBackward'  # 6 + 6 > 8
+    assert _grad_fn_name(narrow, (3, 4)) == 'CompactFlashAttentionBackward'  # 3 + 4 <= 8
+    assert _grad_fn_name(wide, (6, 6), torch.float64) == 'CompactFlashAttentionBackward'
+    cpu_kernels = ('BiasedAttentionBackward', 'CompactFlashAttentionBackward')
+    with torch.autocast('cpu', dtype=torch.bfloat16):  # SDPA casts: its own autograd
+        assert _grad_fn_name(wide, (6, 6)) not in cpu_kernels
+    with sdpa_kernel([SDPBackend.MATH]):  # flash switched off by the user: respected
+        assert _grad_fn_name(wide, (6, 6)) not in cpu_kernels
 
 
 def test_compact_path_leaves_encoder_training_bit_equal(monkeypatch):
@@ -140,6 +207,8 @@ def test_use_attention_impl_keeps_parameters_and_refuses_unknown():
     assert [n for n, _ in attn.named_parameters()] == names
     with pytest.raises(ValueError, match="'flash'"):
         use_attention_impl(attn, 'flash')
+    with pytest.raises(ValueError, match='query_chunk'):
+        use_attention_impl(attn, 'fused', query_chunk=0)
 
 
 # img 64 / patch 8: an 8 x 8 grid, windows of 4 tile it; img 80: 10 x 10, windows of 4 pad
@@ -150,9 +219,11 @@ def test_fused_encoder_equals_eager_encoder_outputs_and_lora_grads(img_size, win
     encoders = {}
     for impl in ('eager', 'fused'):
         torch.manual_seed(0)
+        # blocks of 7 query rows: the wide global grids (10 x 10, 9 x 9 > C = 16) run
+        # BiasedAttention over several uneven blocks
         encoders[impl] = _randomised(LoRAViT(arch=arch, img_size=img_size, patch_size=8,
                                              out_chans=16, window_size=window, lora=LORA,
-                                             attn_impl=impl))
+                                             attn_impl=impl, attn_query_chunk=7))
     assert encoders['fused'].blocks[1].attn.impl == 'fused'
     image = torch.randn(2, 3, img_size, img_size, generator=torch.Generator().manual_seed(3))
     outputs, grads = {}, {}
@@ -181,15 +252,18 @@ class _CountAttention(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
-def test_checkpointed_blocks_give_identical_gradients():
-    arch = dict(embed_dim=32, depth=3, num_heads=2, global_attn_indexes=(1, ))
+# 2 heads: every block runs one kernel call (compact path); 4 heads (C = 8 < 8 + 8): the
+# global block is wide and runs BiasedAttention, 3 blocks of 24 of its 64 query rows
+@pytest.mark.parametrize('heads,global_calls', [(2, 1), (4, 3)])
+def test_checkpointed_blocks_give_identical_gradients(heads, global_calls):
+    arch = dict(embed_dim=32, depth=3, num_heads=heads, global_attn_indexes=(1, ))
     grads, recomputed = {}, {}
     for blocks, policy in ((False, 'all'), (True, 'all'), ((0, 2), 'all'),
                            (True, 'keep_attention')):
         torch.manual_seed(0)
         encoder = _randomised(LoRAViT(arch=arch, img_size=64, patch_size=8, out_chans=16,
                                       window_size=4, lora=LORA, checkpoint_blocks=blocks,
-                                      checkpoint_policy=policy))
+                                      checkpoint_policy=policy, attn_query_chunk=24))
         # a frozen encoder but for LoRA: the first block's input has no grad, the case in
         # which reentrant checkpointing would drop the LoRA gradients
         for name, param in encoder.named_parameters():
@@ -209,7 +283,7 @@ def test_checkpointed_blocks_give_identical_gradients():
         for name, grad in plain.items():
             torch.testing.assert_close(grads[other][name], grad, rtol=0, atol=1e-7)
     # every checkpointed block reruns its attention in backward, unless it is kept
-    assert recomputed == {'False/all': 0, 'True/all': 3, '(0, 2)/all': 2,
+    assert recomputed == {'False/all': 0, 'True/all': 2 + global_calls, '(0, 2)/all': 2,
                           'True/keep_attention': 0}
 
 
