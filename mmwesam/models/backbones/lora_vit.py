@@ -61,8 +61,8 @@ class LoRAViT(ImageEncoderViT):
             Both give the same outputs (up to float summation order).
         attn_query_chunk: query rows per block of the CPU attention on wide grids (the
             global blocks at 1024 px; ``sam_attention.BiasedAttention``): its transient
-            bias block is (B, heads, attn_query_chunk, N). 64 was the fastest of 32-256
-            for ViT-B at 1024 px.
+            bias block is (B, heads, attn_query_chunk, N). 64 was the fastest of 32-128
+            for ViT-B at 1024 px (docs/en/benchmarks/adaptation_cost_cpu.md).
         checkpoint_blocks: activation checkpointing (recompute in backward instead of
             keeping activations) of these block indices, ``True`` for all, ``False``
             (default) for none. Non-reentrant, so LoRA gradients flow although the

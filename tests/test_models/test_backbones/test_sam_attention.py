@@ -1,7 +1,7 @@
 """The fused encoder attention equals segment_anything's eager one (outputs, masks' inputs,
 LoRA gradients), windowed and global, square or not, with and without padding; the
 compact CPU path is bit-equal to SDPA's autograd and keeps less; the biased CPU path (wide
-grids) equals the eager attention and keeps what the compact one keeps; block
+grids) equals the eager attention and keeps less than the compact one; block
 checkpointing (all recomputed, or the attention kept) changes no gradient."""
 import pytest
 import torch
